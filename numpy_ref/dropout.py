@@ -79,7 +79,8 @@ def dropout_forward(x: object, keep: object, p: float) -> np.ndarray:
     p = check_probability("p", p)
     scale = dropout_scale(p, x.dtype)
     x_c = x.astype(scale.dtype, copy=False)
-    return np.asarray(np.where(keep, x_c * scale, scale.dtype.type(0.0)).astype(x.dtype))
+    with np.errstate(over="ignore", invalid="ignore"):  # IEEE results are the contract: inf·s, NaN·s
+        return np.asarray(np.where(keep, x_c * scale, scale.dtype.type(0.0)).astype(x.dtype))
 
 
 def dropout_backward(d_y: object, keep: object, p: float) -> np.ndarray:
