@@ -59,7 +59,8 @@ def dropout_mask(key: object, p: float, shape: object, *, broadcast_dims: Sequen
     return np.array(np.broadcast_to(keep, dims))
 
 
-def _check_keep(keep: object, x: np.ndarray) -> np.ndarray:
+def check_keep(keep: object, x: np.ndarray) -> np.ndarray:
+    """``keep`` as a bool array of ``x``'s shape: TypeError for another dtype, ValueError for another shape."""
     keep = np.asarray(keep)
     if keep.dtype != np.bool_:
         raise TypeError(f"keep must be a bool array, got dtype {keep.dtype}")
@@ -75,7 +76,7 @@ def dropout_forward(x: object, keep: object, p: float) -> np.ndarray:
     array([2., 0., 6.])
     """
     x = as_float_array("x", x)
-    keep = _check_keep(keep, x)
+    keep = check_keep(keep, x)
     p = check_probability("p", p)
     scale = dropout_scale(p, x.dtype)
     x_c = x.astype(scale.dtype, copy=False)

@@ -30,8 +30,8 @@ from .validation import check_probability, check_seed, check_shape
 
 __all__ = ["bernoulli", "fold_in", "key", "random_bits", "split", "threefry2x32", "uniform"]
 
-_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))  # groups 0, 2, 4 use the first, 1 and 3 the second
-_PARITY = 0x1BD11BDA
+ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))  # groups 0, 2, 4 use the first, 1 and 3 the second
+PARITY = 0x1BD11BDA
 _CHUNK = 1 << 16  # elements per pass: the working set of one chunk stays in cache
 
 
@@ -63,7 +63,7 @@ def threefry2x32(k: object, counter: tuple[np.ndarray, np.ndarray]) -> np.ndarra
     followed by the key injection ``x0 += ks[(i+1) % 3]; x1 += ks[(i+2) % 3] + i + 1``.
     """
     k0, k1 = (int(w) for w in np.asarray(k, dtype=np.uint32))
-    ks = (k0, k1, k0 ^ k1 ^ _PARITY)
+    ks = (k0, k1, k0 ^ k1 ^ PARITY)
     injections = [(np.uint32(ks[(g + 1) % 3]), np.uint32((ks[(g + 2) % 3] + g + 1) & 0xFFFFFFFF)) for g in range(5)]
     x0 = np.array(counter[0], dtype=np.uint32)  # copies: the rounds below work in place
     x1 = np.array(counter[1], dtype=np.uint32)
@@ -71,7 +71,7 @@ def threefry2x32(k: object, counter: tuple[np.ndarray, np.ndarray]) -> np.ndarra
     x0 += np.uint32(k0)
     x1 += np.uint32(k1)
     for group, (inject0, inject1) in enumerate(injections):
-        for r in _ROTATIONS[group % 2]:
+        for r in ROTATIONS[group % 2]:
             x0 += x1
             np.left_shift(x1, r, out=tmp)
             x1 >>= 32 - r

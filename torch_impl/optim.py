@@ -1,0 +1,162 @@
+"""``torch.optim.Optimizer`` adapters whose steps are the reference's (:func:`torch_impl.sgd_step`, …).
+
+Each ``step()`` calls the functional update on a group's parameters and copies the result into
+``p.data``, as torch's optimizers update in place. The state of a parameter is the functional
+state's fields (``step``, ``momentum`` for SGD; ``step``, ``m``, ``v``, ``v_max`` for Adam), so
+``state_dict()`` / ``load_state_dict()`` round-trip through torch's own machinery. Like the reference,
+Adam keeps ``v_max`` even without AMSGrad.
+
+Decay masks through groups: a group with ``weight_decay=0`` spares its parameters (exactly as a False
+mask entry: the reference skips ``λ = 0`` decay), or a group's ``decay_mask`` (a list of bools, one
+per parameter of the group, or a callable ``tensor -> bool``) selects within it. A callable does not
+pickle; use bools or groups for checkpoints.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+
+from numpy_ref.tree import resolve_decay_mask
+from numpy_ref.validation import check_betas, check_finite, check_nesterov, check_nonnegative
+
+from .adam import AdamState, adam_init, adam_step
+from .sgd import SGDState, sgd_init, sgd_step
+
+__all__ = ["SGD", "Adam", "AdamW"]
+
+
+class _ReferenceOptimizer(torch.optim.Optimizer):
+    """Runs ``self._update`` (a functional step) over each group's parameters that have a gradient."""
+
+    _init: Callable[[Any], Any]  # the functional init and step, as staticmethods
+    _update: Callable[..., tuple[Any, Any]]
+    _state_type: type
+
+    @classmethod
+    def _options(cls) -> list[str]:
+        """The functional step's hyperparameters (not torch's "differentiable", nor a scheduler's "initial_lr")."""
+        parameters = inspect.signature(cls._update).parameters.values()
+        return [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.name != "decay_mask"]
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._step_group(group)
+        return loss
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        decayed = resolve_decay_mask(group["params"], group["decay_mask"])
+        by_step: dict[int, list[tuple[torch.Tensor, bool]]] = {}
+        for p, decay in zip(group["params"], decayed):
+            if p.grad is None:
+                continue
+            if not self.state[p]:
+                self.state[p] = dict(self._init(p)._asdict())
+            by_step.setdefault(int(self.state[p]["step"]), []).append((p, decay))
+        hyper = {k: group[k] for k in self._options()}
+        for members in by_step.values():  # parameters a gradient skipped can lag behind the others
+            params = [p for p, _ in members]
+            fields = [self.state[params[0]]["step"]]
+            fields += [[self.state[p][name] for p in params] for name in self._state_type._fields[1:]]
+            new_params, new_state = self._update(
+                params, [p.grad for p in params], self._state_type(*fields), decay_mask=[d for _, d in members], **hyper
+            )
+            for i, p in enumerate(params):
+                p.copy_(new_params[i])
+                self.state[p] = {
+                    "step": new_state.step,
+                    **{f: new_state[j][i] for j, f in enumerate(new_state._fields) if j},
+                }
+
+
+class SGD(_ReferenceOptimizer):
+    """:func:`torch_impl.sgd_step` as a ``torch.optim.Optimizer`` (coupled decay unless ``decoupled``)."""
+
+    _init, _update, _state_type = staticmethod(sgd_init), staticmethod(sgd_step), SGDState
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        decoupled: bool = False,
+        maximize: bool = False,
+        decay_mask: object = None,
+    ) -> None:
+        check_nesterov(nesterov, check_nonnegative("momentum", momentum), check_finite("dampening", dampening))
+        check_nonnegative("lr", lr)
+        check_nonnegative("weight_decay", weight_decay)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+            decoupled=decoupled,
+            maximize=maximize,
+            decay_mask=decay_mask,
+        )
+        super().__init__(params, defaults)
+
+
+class Adam(_ReferenceOptimizer):
+    """:func:`torch_impl.adam_step` as a ``torch.optim.Optimizer`` (coupled L2 unless ``decoupled``)."""
+
+    _init, _update, _state_type = staticmethod(adam_init), staticmethod(adam_step), AdamState
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        decoupled: bool = False,
+        amsgrad: bool = False,
+        maximize: bool = False,
+        decay_mask: object = None,
+    ) -> None:
+        check_nonnegative("lr", lr)
+        check_betas(betas)
+        check_nonnegative("eps", eps)
+        check_nonnegative("weight_decay", weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            decoupled=decoupled,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decay_mask=decay_mask,
+        )
+        super().__init__(params, defaults)
+
+
+class AdamW(Adam):
+    """:func:`torch_impl.adamw_step` as a ``torch.optim.Optimizer``: :class:`Adam` with ``decoupled=True``
+    and torch's default ``weight_decay = 0.01``."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+        amsgrad: bool = False,
+        maximize: bool = False,
+        decay_mask: object = None,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, True, amsgrad, maximize, decay_mask)

@@ -1,0 +1,72 @@
+"""torch port of :mod:`numpy_ref.sgd` (C2, C3, C4, C6); the state is :class:`numpy_ref.SGDState`.
+
+``state.step`` is a 0-d int64 CPU tensor (read on the host without a device sync); buffers are
+tensors in their parameter's dtype and on its device.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from numpy_ref.sgd import SGDState
+from numpy_ref.sgd import check_state as _check_state_array
+from numpy_ref.tree import PyTree, resolve_decay_mask, unflatten
+from numpy_ref.validation import check_finite, check_nesterov, check_nonnegative
+
+from .dtypes import compute_dtype, matching_float_leaves, owned
+from .weight_decay import add_l2_grad, shrink_weights
+
+__all__ = ["SGDState", "check_state", "sgd_init", "sgd_step"]
+
+
+def sgd_init(params: PyTree) -> SGDState:
+    """See :func:`numpy_ref.sgd.sgd_init`."""
+    (leaves,), td = matching_float_leaves({"params": params})
+    return SGDState(torch.tensor(0), unflatten(td, [torch.zeros_like(w) for w in leaves]))
+
+
+def check_state(state: object, cls: type) -> int:
+    """The reference's checks on ``state`` (a ``cls`` with a non-negative integer step); the step."""
+    if isinstance(state, cls) and isinstance(state.step, torch.Tensor):  # type: ignore[attr-defined]
+        state = state._replace(step=state.step.cpu().numpy())  # type: ignore[attr-defined]
+    return int(_check_state_array(state, cls))
+
+
+def sgd_step(
+    params: PyTree,
+    grads: PyTree,
+    state: SGDState,
+    *,
+    lr: float,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    nesterov: bool = False,
+    weight_decay: float = 0.0,
+    decoupled: bool = False,
+    maximize: bool = False,
+    decay_mask: object = None,
+) -> tuple[PyTree, SGDState]:
+    """See :func:`numpy_ref.sgd.sgd_step`."""
+    lr = check_nonnegative("lr", lr)
+    mu = check_nonnegative("momentum", momentum)
+    tau = check_finite("dampening", dampening)
+    lam = check_nonnegative("weight_decay", weight_decay)
+    check_nesterov(nesterov, mu, tau)
+    step = check_state(state, SGDState)
+    (ws, gs, bs), td = matching_float_leaves({"params": params, "grads": grads, "state.momentum": state.momentum})
+    decayed = resolve_decay_mask(params, decay_mask)
+    new_ws, new_bs = [], []
+    for w, g, b, decay in zip(ws, gs, bs, decayed):
+        ct = compute_dtype(w.dtype)
+        w_c, d = w.to(ct), (-g if maximize else g).to(ct)
+        if decay and not decoupled:
+            d = add_l2_grad(d, w_c, lam)
+        if decay and decoupled:
+            w_c = shrink_weights(w_c, lr, lam)
+        b_c = b.to(ct)
+        if mu != 0.0:
+            b_c = d if step == 0 else b_c * mu + d * (1.0 - tau)
+            d = d + b_c * mu if nesterov else b_c
+        new_ws.append((w_c - d * lr).to(w.dtype))
+        new_bs.append(owned(b_c, w.dtype, b, g))
+    return unflatten(td, new_ws), SGDState(torch.tensor(step + 1), unflatten(td, new_bs))
