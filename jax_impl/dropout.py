@@ -35,32 +35,42 @@ from numpy_ref.dropout import check_keep, dropout_scale
 from numpy_ref.validation import check_broadcast_dims, check_probability, check_shape
 
 from .dtypes import as_float_array, compute_dtype, spec
-from .random import flat_bits, keep_below, keep_threshold, key_words
+from .random import block_bits_at, keep_below, keep_threshold, key_words
 from .validation import checked, is_traced
 
 __all__ = ["dropout", "dropout_backward", "dropout_forward", "dropout_mask"]
 
 
-def _threshold_and_scale(p: Any) -> tuple[Any, Any]:
+def threshold_and_scale(p: Any) -> tuple[Any, Any]:
     """The keep threshold for ``1 − p`` and ``s = 1/(1 − p)`` (0 at ``p = 1``), on the host if ``p`` is concrete."""
     if is_traced(p):
         return keep_threshold(1 - p), jnp.where(p == 1, 0, 1 / (1 - p))
     return keep_threshold(1.0 - p), float(dropout_scale(p, np.dtype(np.float64)))
 
 
-def _keep(k: jax.Array, threshold: Any, mask_shape: tuple[int, ...], shape: tuple[int, ...]) -> jax.Array:
-    bits = flat_bits(k, int(np.prod(mask_shape, dtype=np.int64))).reshape(mask_shape)
-    return jnp.broadcast_to(keep_below(bits, threshold), shape)
+Layout = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 
 
-def _scaled(x: jax.Array, keep: jax.Array, scale: Any) -> jax.Array:
+def whole_layout(shape: tuple[int, ...], axes: tuple[int, ...]) -> Layout:
+    """``(mask block, mask array, output shape)`` for an unsharded array: the mask is the whole mask."""
+    mask_shape = tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return mask_shape, mask_shape, shape
+
+
+def _keep(k: jax.Array, threshold: Any, origin: Any, layout: Layout) -> jax.Array:
+    mask_block, mask_whole, shape = layout
+    return jnp.broadcast_to(keep_below(block_bits_at(k, origin, mask_block, mask_whole), threshold), shape)
+
+
+def scaled(x: jax.Array, keep: jax.Array, scale: Any) -> jax.Array:
+    """``where(keep, x · s, +0.0)`` in the computation dtype, rounded to ``x.dtype``."""
     ct = compute_dtype(x.dtype)
     return jnp.where(keep, x.astype(ct) * jnp.asarray(scale, ct), 0).astype(x.dtype)
 
 
-@partial(jax.jit, static_argnums=(2, 3))
-def _dropout_mask(k: jax.Array, threshold: Any, mask_shape: tuple[int, ...], shape: tuple[int, ...]) -> jax.Array:
-    return _keep(k, threshold, mask_shape, shape)
+@partial(jax.jit, static_argnums=3)
+def _dropout_mask(k: jax.Array, threshold: Any, origin: Any, layout: Layout) -> jax.Array:
+    return _keep(k, threshold, origin, layout)
 
 
 def dropout_mask(key: Any, p: Any, shape: Any, *, broadcast_dims: Sequence[int] = ()) -> jax.Array:
@@ -68,11 +78,12 @@ def dropout_mask(key: Any, p: Any, shape: Any, *, broadcast_dims: Sequence[int] 
     p = checked(check_probability, "p", p)
     dims = check_shape(shape)
     axes = check_broadcast_dims(broadcast_dims, len(dims))
-    mask_shape = tuple(1 if i in axes else d for i, d in enumerate(dims))
-    return _dropout_mask(key_words(key), _threshold_and_scale(p)[0], mask_shape, dims)
+    return _dropout_mask(
+        key_words(key), threshold_and_scale(p)[0], np.zeros(len(dims), np.uint32), whole_layout(dims, axes)
+    )
 
 
-_scaled_jit = jax.jit(_scaled)
+_scaled_jit = jax.jit(scaled)
 
 
 def dropout_forward(x: Any, keep: Any, p: Any) -> jax.Array:
@@ -80,7 +91,7 @@ def dropout_forward(x: Any, keep: Any, p: Any) -> jax.Array:
     x = as_float_array("x", x)
     check_keep(spec(keep), spec(x))
     p = checked(check_probability, "p", p)
-    return _scaled_jit(x, jnp.asarray(keep), _threshold_and_scale(p)[1])
+    return _scaled_jit(x, jnp.asarray(keep), threshold_and_scale(p)[1])
 
 
 def dropout_backward(d_y: Any, keep: Any, p: Any) -> jax.Array:
@@ -88,22 +99,25 @@ def dropout_backward(d_y: Any, keep: Any, p: Any) -> jax.Array:
     return dropout_forward(d_y, keep, p)
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(4,))
-def _dropout(x: jax.Array, k: jax.Array, threshold: Any, scale: Any, mask_shape: tuple[int, ...]) -> jax.Array:
-    return _scaled(x, _keep(k, threshold, mask_shape, x.shape), scale)
+@partial(jax.custom_vjp, nondiff_argnums=(5,))
+def _dropout(x: jax.Array, k: jax.Array, threshold: Any, scale: Any, origin: Any, layout: Layout) -> jax.Array:
+    return scaled(x, _keep(k, threshold, origin, layout), scale)
 
 
-def _dropout_fwd(x: jax.Array, k: jax.Array, threshold: Any, scale: Any, mask_shape: tuple[int, ...]) -> Any:
-    return _dropout(x, k, threshold, scale, mask_shape), (k, threshold, scale)
+def _dropout_fwd(x: jax.Array, k: jax.Array, threshold: Any, scale: Any, origin: Any, layout: Layout) -> Any:
+    return _dropout(x, k, threshold, scale, origin, layout), (k, threshold, scale, origin)
 
 
-def _dropout_bwd(mask_shape: tuple[int, ...], residuals: Any, d_y: jax.Array) -> tuple[Any, ...]:
-    k, threshold, scale = residuals
-    return _scaled(d_y, _keep(k, threshold, mask_shape, d_y.shape), scale), None, None, None
+def _dropout_bwd(layout: Layout, residuals: Any, d_y: jax.Array) -> tuple[Any, ...]:
+    k, threshold, scale, origin = residuals  # the key, not the mask: the mask is drawn again
+    return scaled(d_y, _keep(k, threshold, origin, layout), scale), None, None, None, None
 
 
 _dropout.defvjp(_dropout_fwd, _dropout_bwd)
-_dropout_jit = jax.jit(_dropout, static_argnums=4)
+
+#: Dropout of the block at ``origin`` of a global array laid out by ``layout`` (whole arrays here,
+#: shards in :mod:`jax_impl.sharding`); differentiable, the key saved instead of the mask.
+dropout_at = jax.jit(_dropout, static_argnums=5)
 
 
 def dropout(x: Any, p: Any, key: Any, *, training: bool = True, broadcast_dims: Sequence[int] = ()) -> Any:
@@ -114,5 +128,4 @@ def dropout(x: Any, p: Any, key: Any, *, training: bool = True, broadcast_dims: 
     axes = check_broadcast_dims(broadcast_dims, arr.ndim)
     if not training:
         return x
-    mask_shape = tuple(1 if i in axes else d for i, d in enumerate(arr.shape))
-    return _dropout_jit(arr, k, *_threshold_and_scale(p), mask_shape)
+    return dropout_at(arr, k, *threshold_and_scale(p), np.zeros(arr.ndim, np.uint32), whole_layout(arr.shape, axes))

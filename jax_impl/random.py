@@ -15,6 +15,7 @@ Python integers). A traced ``q`` skips validation.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -31,6 +32,8 @@ from .validation import checked, is_traced
 
 __all__ = [
     "bernoulli",
+    "block_bits_at",
+    "flat_index",
     "fold_in",
     "keep_below",
     "keep_threshold",
@@ -101,6 +104,51 @@ def flat_bits(k: jax.Array, size: int) -> jax.Array:
     return jnp.concatenate(blocks) if len(blocks) > 1 else blocks[0]
 
 
+def _times(hi: Any, lo: jax.Array, m: int) -> tuple[Any, jax.Array]:
+    """``(hi·2**32 + lo) · m`` mod 2**64 in uint32 words, for an int ``m < 2**32``: 16-bit limbs, no uint64."""
+    m0, m1 = np.uint32(m & 0xFFFF), np.uint32(m >> 16)
+    l0, l1 = lo & np.uint32(0xFFFF), lo >> np.uint32(16)
+    low, cross0, cross1 = l0 * m0, l0 * m1, l1 * m0  # each below 2**32
+    mid = (low >> np.uint32(16)) + (cross0 & np.uint32(0xFFFF)) + (cross1 & np.uint32(0xFFFF))
+    new_lo = (mid << np.uint32(16)) | (low & np.uint32(0xFFFF))
+    carries = (cross0 >> np.uint32(16)) + (cross1 >> np.uint32(16)) + (mid >> np.uint32(16))
+    return hi * np.uint32(m) + l1 * m1 + carries, new_lo
+
+
+def flat_index(origin: Any, shape: tuple[int, ...], global_shape: tuple[int, ...]) -> tuple[Any, jax.Array]:
+    """The row-major flat index in ``global_shape`` of each element of the block of ``shape`` at ``origin``,
+    as uint32 words ``(hi, lo)``; every axis of ``global_shape`` below 2**32.
+
+    One iota per axis, never a flat iota reshaped: XLA's partitioner offsets each axis's iota by the
+    shard's position, so a sharded caller computes only its own elements, whichever axes are sharded.
+    """
+    wide = math.prod(global_shape) > _BLOCK
+    hi: Any = np.uint32(0)
+    lo = jnp.zeros(shape, jnp.uint32)
+    for axis, size in enumerate(global_shape):
+        coordinate = lax.broadcasted_iota(jnp.uint32, shape, axis) + origin[axis]
+        if wide:
+            hi, lo = _times(hi, lo, size)
+            lo = lo + coordinate
+            hi = hi + (lo < coordinate).astype(jnp.uint32)
+        else:
+            lo = lo * np.uint32(size) + coordinate
+    return hi, lo
+
+
+def block_bits_at(k: jax.Array, origin: Any, shape: tuple[int, ...], global_shape: tuple[int, ...]) -> jax.Array:
+    """``random_bits(k, global_shape)`` restricted to the block of ``shape`` at ``origin`` (traceable).
+
+    An axis of 2**32 elements or more cannot be counted with uint32 iotas; such an array is drawn
+    whole from one flat iota (``origin`` must then be zero), which XLA does not split by axis.
+    """
+    if any(d >= _BLOCK for d in global_shape):
+        return flat_bits(k, math.prod(shape)).reshape(shape)
+    hi, lo = flat_index(origin, shape, global_shape)
+    b0, b1 = _block(k, jnp.broadcast_to(hi, shape), lo)
+    return b0 ^ b1
+
+
 def keep_threshold(q: Any) -> Any:
     """The integer ``T`` with ``uniform(bits) < float32(q)  ⟺  (bits >> 9) < T``, for ``q`` in [0, 1].
 
@@ -152,7 +200,7 @@ def fold_in(k: Any, data: Any) -> jax.Array:
 
 @partial(jax.jit, static_argnums=1)
 def _random_bits(k: jax.Array, shape: tuple[int, ...]) -> jax.Array:
-    return flat_bits(k, int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    return block_bits_at(k, np.zeros(len(shape), np.uint32), shape, shape)
 
 
 def random_bits(k: Any, shape: Any) -> jax.Array:

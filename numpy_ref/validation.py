@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 __all__ = [
     "check_betas",
+    "check_block",
     "check_broadcast_dims",
     "check_finite",
     "check_nesterov",
@@ -121,3 +122,21 @@ def check_broadcast_dims(broadcast_dims: object, ndim: int) -> tuple[int, ...]:
         if not -ndim <= d < ndim:
             raise ValueError(f"broadcast_dims entry {d} is out of range for an array of {ndim} dims")
     return tuple(sorted({d % ndim for d in axes}))
+
+
+def check_block(
+    start: object, shape: tuple[int, ...], global_shape: object, *, known: Callable[[object], bool] = lambda s: True
+) -> tuple[int, ...]:
+    """``global_shape`` as ints, after checking that the block of ``shape`` at ``start`` lies inside it.
+
+    For code that sees one shard of a global array (``jax_impl.sharding``, ``torch_impl.distributed``).
+    Entries of ``start`` for which ``known`` is False (a traced shard offset) are not checked.
+    """
+    dims = check_shape(global_shape, "global_shape")
+    if isinstance(start, str) or not isinstance(start, Sequence) or not len(start) == len(dims) == len(shape):
+        raise ValueError(f"start {start!r} and global_shape {global_shape!r} need one entry per axis of {shape}")
+    origin = {axis: np.asarray(s).item() for axis, s in enumerate(start) if known(s)}
+    check_shape(tuple(origin.values()), "start")
+    if any(int(s) + shape[axis] > dims[axis] for axis, s in origin.items()):
+        raise ValueError(f"start {start!r} puts a block of shape {shape} outside global_shape {global_shape!r}")
+    return dims
