@@ -6,6 +6,7 @@ stored (see :class:`_Dropout` for why).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import torch
@@ -14,9 +15,10 @@ from numpy_ref.dropout import check_keep
 from numpy_ref.dropout import dropout_scale as _reference_scale
 from numpy_ref.validation import check_broadcast_dims, check_probability, check_shape
 
+from . import kernels
 from .dtypes import as_float_tensor, compute_dtype, shadow
 from .interop import numpy_dtype
-from .keep import for_each_keep, keep_mask
+from .keep import for_each_keep, keep_mask, keep_threshold
 from .random import bernoulli, check_key
 
 __all__ = ["dropout", "dropout_backward", "dropout_forward", "dropout_mask", "dropout_scale"]
@@ -66,6 +68,9 @@ def _masked_scale(x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tupl
     still in cache, writing straight into the output.
     """
     scale = dropout_scale(p, x.dtype)
+    fused = kernels.masked_scale(x, key_words, keep_threshold(1.0 - p), scale, axes)
+    if fused is not None:
+        return fused
     x_c = x.to(compute_dtype(x.dtype))
     if axes:
         keep = keep_mask(key_words, 1.0 - p, _mask_shape(tuple(x.shape), axes), x.device)
@@ -113,6 +118,11 @@ def dropout(
     x: object, p: float, key: object, *, training: bool = True, broadcast_dims: Sequence[int] = ()
 ) -> torch.Tensor:
     """See :func:`numpy_ref.dropout.dropout`; differentiable, the mask regenerated in the backward pass."""
+    dtensor = sys.modules.get("torch.distributed.tensor")  # a DTensor exists only once its module is loaded
+    if dtensor is not None and isinstance(x, dtensor.DTensor):
+        from .distributed import dtensor_dropout  # imported here: torch_impl.distributed imports this module
+
+        return dtensor_dropout(x, p, key, training=training, broadcast_dims=broadcast_dims)
     arr = as_float_tensor("x", x)
     p = check_probability("p", p)
     key_words = check_key(key)

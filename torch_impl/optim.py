@@ -1,7 +1,9 @@
 """``torch.optim.Optimizer`` adapters whose steps are the reference's (:func:`torch_impl.sgd_step`, …).
 
 Each ``step()`` calls the functional update on a group's parameters and copies the result into
-``p.data``, as torch's optimizers update in place. The state of a parameter is the functional
+``p.data``, as torch's optimizers update in place; on CUDA a fused kernel (:mod:`torch_impl.kernels.optim`)
+writes the same update into the parameters and the state's buffers directly, all tensors of a group
+and dtype in one launch. The state of a parameter is the functional
 state's fields (``step``, ``momentum`` for SGD; ``step``, ``m``, ``v``, ``v_max`` for Adam), so
 ``state_dict()`` / ``load_state_dict()`` round-trip through torch's own machinery. Like the reference,
 Adam keeps ``v_max`` even without AMSGrad.
@@ -23,6 +25,7 @@ import torch
 from numpy_ref.tree import resolve_decay_mask
 from numpy_ref.validation import check_betas, check_finite, check_nesterov, check_nonnegative
 
+from . import kernels
 from .adam import AdamState, adam_init, adam_step
 from .sgd import SGDState, sgd_init, sgd_step
 
@@ -34,6 +37,7 @@ class _ReferenceOptimizer(torch.optim.Optimizer):
 
     _init: Callable[[Any], Any]  # the functional init and step, as staticmethods
     _update: Callable[..., tuple[Any, Any]]
+    _fused: Callable[..., bool]  # the in-place kernel dispatch (torch_impl.kernels), as a staticmethod
     _state_type: type
 
     @classmethod
@@ -63,24 +67,43 @@ class _ReferenceOptimizer(torch.optim.Optimizer):
             by_step.setdefault(int(self.state[p]["step"]), []).append((p, decay))
         hyper = {k: group[k] for k in self._options()}
         for members in by_step.values():  # parameters a gradient skipped can lag behind the others
-            params = [p for p, _ in members]
-            fields = [self.state[params[0]]["step"]]
-            fields += [[self.state[p][name] for p in params] for name in self._state_type._fields[1:]]
-            new_params, new_state = self._update(
-                params, [p.grad for p in params], self._state_type(*fields), decay_mask=[d for _, d in members], **hyper
-            )
-            for i, p in enumerate(params):
-                p.copy_(new_params[i])
-                self.state[p] = {
-                    "step": new_state.step,
-                    **{f: new_state[j][i] for j, f in enumerate(new_state._fields) if j},
-                }
+            for dtype in dict.fromkeys(p.dtype for p, _ in members):
+                params = [p for p, _ in members if p.dtype == dtype]
+                decay = [d for p, d in members if p.dtype == dtype]
+                step = self.state[params[0]]["step"]
+                fields = [[self.state[p][name] for p in params] for name in self._state_type._fields[1:]]
+                if not self._fused_step(params, decay, step, fields, hyper):
+                    self._reference_step(params, decay, step, fields, hyper)
+
+    def _fused_step(self, params: list, decay: list[bool], step: Any, fields: list, hyper: dict) -> bool:
+        """The step by a fused kernel (:mod:`torch_impl.kernels.optim`), in place; False where none applies.
+
+        The functional step on no leaves validates the hyperparameters and the step first.
+        """
+        self._update([], [], self._state_type(step, *([] for _ in fields)), decay_mask=[], **hyper)
+        if not self._fused(params, [p.grad for p in params], *fields, decay, int(step), **hyper):
+            return False
+        for p in params:
+            self.state[p]["step"] = torch.tensor(int(step) + 1)
+        return True
+
+    def _reference_step(self, params: list, decay: list[bool], step: Any, fields: list, hyper: dict) -> None:
+        new_params, new_state = self._update(
+            params, [p.grad for p in params], self._state_type(step, *fields), decay_mask=decay, **hyper
+        )
+        for i, p in enumerate(params):
+            p.copy_(new_params[i])
+            self.state[p] = {
+                "step": new_state.step,
+                **{f: new_state[j][i] for j, f in enumerate(new_state._fields) if j},
+            }
 
 
 class SGD(_ReferenceOptimizer):
     """:func:`torch_impl.sgd_step` as a ``torch.optim.Optimizer`` (coupled decay unless ``decoupled``)."""
 
     _init, _update, _state_type = staticmethod(sgd_init), staticmethod(sgd_step), SGDState
+    _fused = staticmethod(kernels.sgd_)
 
     def __init__(
         self,
@@ -114,6 +137,7 @@ class Adam(_ReferenceOptimizer):
     """:func:`torch_impl.adam_step` as a ``torch.optim.Optimizer`` (coupled L2 unless ``decoupled``)."""
 
     _init, _update, _state_type = staticmethod(adam_init), staticmethod(adam_step), AdamState
+    _fused = staticmethod(kernels.adam_)
 
     def __init__(
         self,

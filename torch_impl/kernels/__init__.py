@@ -26,7 +26,7 @@ from typing import TypeVar
 
 import torch
 
-__all__ = ["disabled", "launch", "status", "usable"]
+__all__ = ["adam_", "disabled", "launch", "masked_scale", "sgd_", "status", "sum_squares", "usable"]
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -78,3 +78,81 @@ def disabled() -> Iterator[None]:
         yield
     finally:
         _enabled = before
+
+
+def _dense(tensors: list[torch.Tensor]) -> bool:
+    """Contiguous, strided, of one dtype: what one grouped launch (:mod:`.groups`) takes."""
+    return all(t.is_contiguous() and t.layout == torch.strided and t.dtype == tensors[0].dtype for t in tensors)
+
+
+def masked_scale(
+    x: torch.Tensor, key_words: torch.Tensor, threshold: int, scale: float, axes: tuple[int, ...]
+) -> torch.Tensor | None:
+    """:func:`.dropout.masked_scale` where it applies, else None."""
+    if not usable("dropout", x):
+        return None
+
+    def run() -> torch.Tensor | None:
+        from .dropout import masked_scale as fused
+
+        return fused(x, key_words, threshold, scale, axes)
+
+    return launch("dropout", run)
+
+
+def _update(name: str, columns: list[list[torch.Tensor]], step: Callable[[], None]) -> bool:
+    tensors = [t for c in columns for t in c]
+    if not (usable(name, *tensors) and _dense(tensors)):
+        return False
+    return launch(name, lambda: step() or True) is not None
+
+
+def sgd_(
+    params: list[torch.Tensor],
+    grads: list[torch.Tensor],
+    buffers: list[torch.Tensor],
+    decay: list[bool],
+    step: int,
+    **hyper: object,
+) -> bool:
+    """:func:`.optim.sgd_` (in place) if it applies; False, with nothing written, if not."""
+
+    def run() -> None:
+        from .optim import sgd_ as fused
+
+        fused(params, grads, buffers, decay, step, **hyper)  # type: ignore[arg-type]
+
+    return _update("sgd", [params, grads, buffers], run)
+
+
+def adam_(
+    params: list[torch.Tensor],
+    grads: list[torch.Tensor],
+    m: list[torch.Tensor],
+    v: list[torch.Tensor],
+    v_max: list[torch.Tensor],
+    decay: list[bool],
+    step: int,
+    **hyper: object,
+) -> bool:
+    """:func:`.optim.adam_` (in place) if it applies; False, with nothing written, if not."""
+
+    def run() -> None:
+        from .optim import adam_ as fused
+
+        fused(params, grads, m, v, v_max, decay, step, **hyper)  # type: ignore[arg-type]
+
+    return _update("adam", [params, grads, m, v, v_max], run)
+
+
+def sum_squares(leaves: list[torch.Tensor]) -> torch.Tensor | None:
+    """:func:`.l2.sum_squares` (a 0-d float64 tensor, not differentiable) if it applies, else None."""
+    if not (usable("l2", *leaves) and all(w.is_contiguous() and w.layout == torch.strided for w in leaves)):
+        return None
+
+    def run() -> torch.Tensor:
+        from .l2 import sum_squares as fused
+
+        return fused(leaves)
+
+    return launch("l2", run)

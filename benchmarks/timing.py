@@ -1,0 +1,49 @@
+"""Medians of per-call times on a device: CUDA events, JAX ``block_until_ready``, or the wall clock."""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Timer", "rotation"]
+
+
+def rotation(bytes_per_input: int, cache_bytes: int) -> int:
+    """How many inputs to cycle through so that together they are twice the cache (at least 1)."""
+    return max(1, min(64, math.ceil(2 * cache_bytes / max(bytes_per_input, 1))))
+
+
+class Timer:
+    """``median_ms(fn)``: warm up, choose a repetition count for ``budget_s``, return the median in ms."""
+
+    def __init__(self, kind: str, budget_s: float = 1.0, max_reps: int = 50) -> None:
+        self.kind, self.budget_s, self.max_reps = kind, budget_s, max_reps
+
+    def _once(self, fn: Callable[[int], Any], i: int) -> float:
+        if self.kind == "cuda":
+            import torch
+
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn(i)
+            end.record()
+            end.synchronize()
+            return start.elapsed_time(end)
+        t0 = time.perf_counter()
+        out = fn(i)
+        if self.kind == "jax":
+            import jax
+
+            jax.block_until_ready(out)
+        return (time.perf_counter() - t0) * 1e3
+
+    def median_ms(self, fn: Callable[[int], Any]) -> tuple[float, int]:
+        """``fn(i)`` runs repetition ``i``; returns (median ms, repetitions)."""
+        first = self._once(fn, 0)  # compiles, allocates
+        second = self._once(fn, 1)
+        reps = int(max(3, min(self.max_reps, self.budget_s * 1e3 / max(min(first, second), 1e-3))))
+        times = [self._once(fn, 2 + i) for i in range(reps)]
+        return statistics.median(times), reps
