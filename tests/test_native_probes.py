@@ -1,0 +1,111 @@
+"""The probes themselves: on the reference presented as a framework (the loopback) every probe agrees, and a
+planted bug makes the probe for it differ, say what the bug does and point at the smallest input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import numpy_ref
+from conformance.native import probes_dropout, probes_l2, probes_masks, probes_optim
+from conformance.native.finding import AGREES, DIFFERS, NOT_MEASURED, show
+from conformance.native.loopback import ReferenceDropout, ReferenceL2, ReferenceOptim
+from conformance.native.runner import run_adapter
+
+ALLOWED = {
+    "compiled vs eager masks": (NOT_MEASURED, "NumPy has no compiler"),
+    "CPU vs GPU masks": (NOT_MEASURED, "no GPU"),
+}
+
+
+@pytest.mark.parametrize("adapter", [ReferenceOptim(), ReferenceDropout(), ReferenceL2()], ids=lambda a: a.NAME)
+def test_the_reference_agrees_with_itself(adapter: Any) -> None:
+    findings = run_adapter("regref", adapter)
+    assert findings
+    wrong = [f for f in findings if (f.verdict, f.observed) != ALLOWED.get(f.behaviour, (AGREES, f.observed))]
+    assert not wrong, "\n".join(f"{f.api} · {f.behaviour}: {f.verdict}: {f.observed} ({f.evidence})" for f in wrong)
+
+
+class ScaleByKeepProbability(ReferenceDropout):
+    """Survivors times 1 − p instead of 1/(1 − p)."""
+
+    def dropout(self, x: Any, p: float, key: Any, **kwargs: Any) -> Any:
+        y = super().dropout(x, p, key, **kwargs)
+        return (y * np.float32((1 - p) ** 2)).astype(y.dtype) if kwargs.get("training", True) else y
+
+
+class MultiplyByMask(ReferenceDropout):
+    """``x * mask``: a dropped inf becomes NaN and a dropped negative −0.0."""
+
+    def dropout(self, x: Any, p: float, key: Any, **kwargs: Any) -> Any:
+        keep = numpy_ref.dropout_mask(np.asarray(key, np.uint32), p, x.shape)
+        with np.errstate(invalid="ignore"):
+            return (x * np.where(keep, np.float32(1 / (1 - p)) if p < 1 else 0, 0)).astype(x.dtype)
+
+
+class DampenedFirstStep(ReferenceOptim):
+    def sgd_step(self, params: Any, grads: Any, state: Any, **hyper: Any) -> Any:
+        return super().sgd_step(params, grads, state._replace(step=np.maximum(state.step, 1)), **hyper)
+
+
+class DecayNotTimesLr(ReferenceOptim):
+    def adamw_step(self, params: Any, grads: Any, state: Any, **hyper: Any) -> Any:
+        lam = hyper.pop("weight_decay", 0.01)
+        return super().adamw_step(params, grads, state, weight_decay=lam / hyper["lr"], **hyper)
+
+
+class NoHalf(ReferenceL2):
+    @staticmethod
+    def l2_penalty(params: Any, weight_decay: float, *, decay_mask: object = None) -> Any:
+        return 2 * numpy_ref.l2_penalty(params, weight_decay, decay_mask=decay_mask)
+
+
+def test_scale_by_keep_probability_is_caught_at_the_first_input() -> None:
+    found = probes_dropout.survivors(ScaleByKeepProbability())
+    assert found.verdict == DIFFERS and found.observed.startswith("none of")
+    assert found.smallest.startswith("float32, p=0.5, x=")  # the first input, its first kept element
+    x = np.float32(found.smallest.rsplit("=", 1)[1])
+    assert found.evidence == f"got {show(x * np.float32(0.5))}, reference {show(x * np.float32(2))}"  # x·(1 − p), x·s
+
+
+def test_multiplying_by_the_mask_is_caught_on_dropped_non_finite_values() -> None:
+    found = probes_dropout.dropped_values(MultiplyByMask())
+    assert found.verdict == DIFFERS
+    assert "inf → nan" in found.observed and "negative → -0.0" in found.observed
+    assert probes_dropout.p_one(MultiplyByMask()).observed.startswith("negative → -0.0")
+
+
+def test_dampening_at_the_first_step_is_named() -> None:
+    found = probes_optim.PROBES["sgd_step"]["dampening at the first step"](DampenedFirstStep())
+    assert (found.verdict, found.observed) == (DIFFERS, "dampening at step 1 too")
+    assert found.smallest.startswith("w=[1], g=[[0.5], [-0.25]]; lr=0.1, momentum=0.9, dampening=0.5")
+
+
+def test_decay_not_multiplied_by_lr_is_named() -> None:
+    found = probes_optim.PROBES["adamw_step"]["coupled or decoupled decay"](DecayNotTimesLr())
+    assert (found.verdict, found.observed) == (DIFFERS, "decoupled without lr: w·(1 − λ) before the step")
+
+
+def test_a_penalty_without_the_half_is_named() -> None:
+    found = probes_l2.penalty(NoHalf())
+    assert (found.verdict, found.observed, found.smallest) == (DIFFERS, "λ·Σw² (no ½)", "w=[1], λ=0.1")
+
+
+def test_a_mask_from_another_generator_is_told_apart_but_passes_the_statistics() -> None:
+    class OtherKeys(ReferenceDropout):
+        def dropout(self, x: Any, p: float, key: Any, **kwargs: Any) -> Any:
+            return super().dropout(x, p, numpy_ref.fold_in(np.asarray(key, np.uint32), 7), **kwargs)
+
+    assert probes_masks.replay(OtherKeys()).verdict == DIFFERS
+    assert probes_masks.statistics(OtherKeys()).verdict == AGREES
+
+
+def test_a_biased_generator_fails_the_binomial_test() -> None:
+    class Biased(ReferenceDropout):
+        def dropout(self, x: Any, p: float, key: Any, **kwargs: Any) -> Any:
+            return super().dropout(x, p * 0.97, key, **kwargs)
+
+    found = probes_masks.statistics(Biased())
+    assert found.verdict == DIFFERS and found.smallest.startswith("kept")
