@@ -1,0 +1,78 @@
+"""Update rules' conventions, each a statement a wrong convention breaks: lr = 0 moves nothing (the decay
+is multiplied by lr, C3); SGD's first momentum step copies the direction (no dampening then, C4); AdamW is
+Adam with decoupled decay; SGD without momentum, decoupled, is the chapter's ``weight_decay_step``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import numpy_ref
+from conformance.assertions import assert_match
+from conformance.backends import Backend
+from conformance.calls import Call
+from conformance.strategies import calls
+from numpy_ref.tree import PyTree, tree_map
+
+
+def _draw(data: st.DataObject, backend: Backend, op: str, dtype: str, **fixed: object) -> Call:
+    call = data.draw(calls(op, dtype, subnormals=backend.subnormals), label="call")
+    return call.with_arguments(**fixed)
+
+
+def _plus_zero(tree: PyTree) -> PyTree:
+    """``x + 0``: turns −0.0 into +0.0 and changes nothing else; the sign of a zero is not what these
+    conventions are about (a weight of −0.0 minus 0 may become +0.0, and μ·0 + (−0.0) is +0.0)."""
+    return tree_map(lambda a: a + a.dtype.type(0), tree)
+
+
+@pytest.mark.ops("weight_decay_step", "sgd_step", "adam_step", "adamw_step")
+@given(data=st.data())
+def test_zero_learning_rate_leaves_the_weights(backend: Backend, op: str, data: st.DataObject) -> None:
+    dtype = data.draw(st.sampled_from(backend.dtypes), label="dtype")
+    call = _draw(data, backend, op, dtype, lr=0.0)
+    if op.startswith("adam"):
+        call = call.with_arguments(eps=max(call.argument("eps"), 1e-8))  # with ε = 0, 0·(m̂/0) is NaN
+    got = call.on(backend)
+    new_params = got if op == "weight_decay_step" else got[0]
+    lam = call.argument("weight_decay")
+    note = f"lr = 0 must leave the weights unchanged: the decay multiplies lr, w·(1 − lr·λ) with λ = {lam!r}"
+    assert_match(_plus_zero(new_params), _plus_zero(call.args[0]), backend=backend, call=call, note=note)
+
+
+@pytest.mark.ops("sgd_step")
+@given(data=st.data())
+def test_first_momentum_step_copies_the_gradient(backend: Backend, op: str, data: st.DataObject) -> None:
+    dtype = data.draw(st.sampled_from(backend.dtypes), label="dtype")
+    call = _draw(data, backend, op, dtype, weight_decay=0.0, maximize=False, nesterov=False)
+    momentum, tau = call.argument("momentum") or 0.9, call.argument("dampening") or 0.5  # both must matter
+    grads = call.argument("grads")
+    start = numpy_ref.SGDState(0, tree_map(np.zeros_like, grads))
+    call = call.with_arguments(momentum=momentum, dampening=tau, state=start)
+    buffer = call.on(backend)[1].momentum
+    note = f"step 1 must copy the gradient into the momentum buffer; dampening (τ = {tau!r}) applies from step 2 on"
+    assert_match(_plus_zero(buffer), _plus_zero(grads), backend=backend, call=call, note=note)
+
+
+@pytest.mark.ops("adamw_step")
+@given(data=st.data())
+def test_adamw_is_adam_with_decoupled_decay(backend: Backend, op: str, data: st.DataObject) -> None:
+    dtype = data.draw(st.sampled_from(backend.dtypes), label="dtype")
+    call = _draw(data, backend, op, dtype)
+    adam = Call("adam_step", call.args, {**call.kwargs, "decoupled": True}, dtype=dtype)
+    note = "compared: adamw_step (got) with adam_step(decoupled=True) (want), both on the backend"
+    assert_match(call.on(backend), adam.on(backend), backend=backend, call=call, note=note)
+
+
+@pytest.mark.ops("sgd_step")
+@given(data=st.data())
+def test_plain_decoupled_sgd_is_weight_decay_step(backend: Backend, op: str, data: st.DataObject) -> None:
+    dtype = data.draw(st.sampled_from(backend.dtypes), label="dtype")
+    call = _draw(data, backend, op, dtype, momentum=0.0, nesterov=False, decoupled=True, maximize=False)
+    call = call.with_arguments(decay_mask=None)
+    params, grads, lr, lam = (call.argument(name) for name in ("params", "grads", "lr", "weight_decay"))
+    chapter = Call("weight_decay_step", (params, grads, lr, lam), dtype=dtype)
+    note = "compared: sgd_step(momentum=0, decoupled=True) weights (got) with weight_decay_step (want), on the backend"
+    assert_match(call.on(backend)[0], chapter.on(backend), backend=backend, call=call, note=note)
