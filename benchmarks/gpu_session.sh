@@ -4,7 +4,8 @@
 # Run from the repository root on the GPU machine (no install needed):   bash benchmarks/gpu_session.sh
 # Everything lands in $OUT (default /tmp/regref-gpu): checks.json/.log, torch.json/.log, jax.json/.log,
 # pytest.log, env.txt and table.md (all results as one Markdown table, also printed last).
-# Each step has its own timeout; a step that fails or overruns is reported and the next one runs.
+# Each step has its own timeout (CHECKS_S, TORCH_S, JAX_S, PYTEST_S override them; DEADLINE the total);
+# a step that fails or overruns is reported and the next one runs.
 set -u
 OUT=${OUT:-/tmp/regref-gpu}
 mkdir -p "$OUT"
@@ -40,11 +41,11 @@ step() {  # step NAME MAX_SECONDS COMMAND...: runs with min(MAX, time left - 3) 
 } >"$OUT/env.txt"
 cat "$OUT/env.txt"
 
-step checks 45 "$PY" -m benchmarks.gpu_checks --json "$OUT/checks.json"
-step torch 70 "$PY" -m benchmarks --device cuda --frameworks torch --budget 0.25 --json "$OUT/torch.json"
-step jax 45 env XLA_PYTHON_CLIENT_PREALLOCATE=false "$PY" -m benchmarks --device cuda --frameworks jax --budget 0.25 --json "$OUT/jax.json"
+step checks "${CHECKS_S:-45}" "$PY" -m benchmarks.gpu_checks --json "$OUT/checks.json"
+step torch "${TORCH_S:-70}" "$PY" -m benchmarks --device cuda --frameworks torch --budget 0.25 ${TORCH_FLAGS:-} --json "$OUT/torch.json"
+step jax "${JAX_S:-45}" env XLA_PYTHON_CLIENT_PREALLOCATE=false "$PY" -m benchmarks --device cuda --frameworks jax --budget 0.25 --json "$OUT/jax.json"
 if "$PY" -c "import pytest" 2>/dev/null; then
-  step pytest 30 "$PY" -m pytest -q -x -p no:cacheprovider tests/test_torch_cuda.py
+  step pytest "${PYTEST_S:-30}" "$PY" -m pytest -q -x -p no:cacheprovider tests/test_torch_cuda.py
 fi
 "$PY" -m benchmarks.summary "$OUT" >"$OUT/table.md" 2>&1
 echo

@@ -99,10 +99,10 @@ def check(argv: Sequence[str]) -> int:
     argv = list(argv)
     cut = argv.index("--") if "--" in argv else len(argv)
     ours, extra = argv[:cut], argv[cut + 1 :]
-    args = _parser().parse_args(["check", *ours])
-    if args.native:
+    if "--native" in ours:  # the native report parses its own options (--output-dir, --frameworks, …)
         native = _lazy_main("conformance.native.report", "regref check --native")
         return 2 if native is None else int(native([a for a in ours if a != "--native"]))  # type: ignore[operator]
+    args = _parser().parse_args(["check", *ours])
     start = time.perf_counter()
     code, report, output = _run_suite(args, extra)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

@@ -148,7 +148,8 @@ def _row(item: pytest.Item) -> tuple[str, str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     deviations: dict[str, list[Deviation]] = {}
     for item in items:
-        if not item.module.__name__.startswith(SUITE):  # type: ignore[attr-defined]
+        module = getattr(item, "module", None)  # doctest and other non-Python items have none
+        if module is None or not module.__name__.startswith(SUITE):
             continue
         params = _params(item)
         backend = params.get("backend") or params.get("selected")

@@ -56,6 +56,15 @@ __all__ = [
 
 NAME = "jax"
 
+#: XLA flushes subnormal floats to zero in compiled code, on CPU and GPU (see :mod:`jax_impl.dtypes`).
+SUBNORMALS = False
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DTYPES":  # read when asked: float64 exists only while jax_enable_x64 is on
+        return ("float16", "bfloat16", "float32") + (("float64",) if jax.config.jax_enable_x64 else ())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def asarray(x: np.ndarray, device: str | None = None) -> jax.Array:
     """A JAX array with ``x``'s values and dtype, on ``device`` (a name from :func:`devices`) if given."""

@@ -30,6 +30,7 @@ def _float_leaves(params: PyTree) -> tuple[list[np.ndarray], object]:
     return [as_float_array(f"params leaf {i}", w) for i, w in enumerate(leaves)], td
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # IEEE results (inf, NaN) are the contract
 def l2_penalty(params: PyTree, weight_decay: float, *, decay_mask: object = None) -> np.float64:
     """``λ/2 · Σ w²`` over the decayed leaves, accumulated in float64.
 
@@ -43,6 +44,7 @@ def l2_penalty(params: PyTree, weight_decay: float, *, decay_mask: object = None
     return np.float64(0.5 * lam * sum_sq)
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # IEEE results (inf, NaN) are the contract
 def l2_penalty_grad(params: PyTree, weight_decay: float, *, decay_mask: object = None) -> PyTree:
     """``λ·w`` for each decayed leaf and zeros elsewhere, in a tree shaped like ``params``.
 

@@ -45,6 +45,7 @@ def shrink_weights(w: np.ndarray, lr: float, weight_decay: float) -> np.ndarray:
     return w * w.dtype.type(1.0 - lr * weight_decay)
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # IEEE results (inf, NaN) are the contract
 def weight_decay_step(w: PyTree, grad: PyTree, lr: float, weight_decay: float) -> PyTree:
     """The chapter's rule ``(1 − lr·λ)·w − lr·grad``: one SGD step on ``loss + λ/2‖w‖²``.
 
