@@ -2,7 +2,7 @@
 
 Under ``jit`` with ``NamedSharding`` nothing here is needed: every ``jax_impl`` op gives the unsharded
 result bit for bit, because a mask element is a function of ``(key, global flat index)`` and XLA's
-partitioner hands each shard the global positions of its elements (docs/distributed.md lists what is
+partitioner hands each shard the global positions of its elements (the README's "Many devices and hosts" lists what is
 identical and what is not). Inside ``jax.shard_map`` a function sees only its block, and
 ``jax_impl.dropout(block)`` would draw the mask of a small array of the block's shape: the same mask on
 every shard. :func:`dropout_block` draws the words of the block's *global* flat indices instead, so

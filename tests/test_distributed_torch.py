@@ -4,7 +4,7 @@ DDP and FSDP2 training of the experiments' MLP, against one process.
 Each world size (2 and 4) runs once, in processes spawned here (torch.multiprocessing) that meet
 through a FileStore in a temporary directory (no port to pick, so no race for one), save their results
 there and are joined against a deadline, killed if they miss it. The tests compare the results with
-numpy_ref or with one process, here. docs/distributed.md states what is identical and why.
+numpy_ref or with one process, here. The README's "Many devices and hosts" states what is identical and why.
 """
 
 from __future__ import annotations
