@@ -15,7 +15,9 @@ with capabilities ``vjp``, ``eager``, ``devices`` (two or more), ``replayable``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -57,6 +59,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _runs_regref(config: pytest.Config) -> bool:
+    """True when this session runs regref's suite or regref's own tests — not when regref is merely
+    installed beside someone else's tests, whose Hypothesis settings must stay their own."""
+    if config.rootpath.resolve() == Path(__file__).resolve().parents[1]:
+        return True
+    chosen = config.getoption("regref_backend", None) or os.environ.get("REGREF_BACKEND")
+    return bool(chosen) or any("conformance" in str(arg) for arg in config.args)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for line in (
         "ops(*names, replay=False): functions a conformance test covers (replay: draws on replayable backends only)",
@@ -64,7 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "needs(*capabilities): only backends with these hooks (vjp, eager, devices, replayable)",
     ):
         config.addinivalue_line("markers", line)
-    if config.getoption("hypothesis_profile", None) is None:
+    if config.getoption("hypothesis_profile", None) is None and _runs_regref(config):
         settings.load_profile("ci")
     config.stash[_USED] = set()
 
