@@ -33,7 +33,7 @@ import numpy as np
 from .dtypes import compute_dtype, matching_float_leaves
 from .sgd import check_state
 from .tree import PyTree, resolve_decay_mask, unflatten
-from .validation import check_betas, check_nonnegative
+from .validation import check_adam_hyperparameters
 from .weight_decay import add_l2_grad, shrink_weights
 
 __all__ = ["AdamState", "adam_init", "adam_step", "adamw_step"]
@@ -79,10 +79,7 @@ def adam_step(
     >>> adam_step(np.zeros(1), np.full(1, 2.0), adam_init(np.zeros(1)), lr=0.1)[0].round(6)
     array([-0.1])
     """
-    lr = check_nonnegative("lr", lr)
-    beta1, beta2 = check_betas(betas)
-    eps = check_nonnegative("eps", eps)
-    lam = check_nonnegative("weight_decay", weight_decay)
+    lr, (beta1, beta2), eps, lam = check_adam_hyperparameters(lr, betas, eps, weight_decay)
     step = check_state(state, AdamState)
     (ws, gs, ms, vs, vmaxs), td = matching_float_leaves(
         {"params": params, "grads": grads, "state.m": state.m, "state.v": state.v, "state.v_max": state.v_max}

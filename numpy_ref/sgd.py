@@ -26,7 +26,7 @@ import numpy as np
 
 from .dtypes import compute_dtype, matching_float_leaves
 from .tree import PyTree, resolve_decay_mask, unflatten
-from .validation import check_finite, check_nesterov, check_nonnegative
+from .validation import check_sgd_hyperparameters
 from .weight_decay import add_l2_grad, shrink_weights
 
 __all__ = ["SGDState", "sgd_init", "sgd_step"]
@@ -84,11 +84,7 @@ def sgd_step(
     >>> sgd_step(w, np.ones(1), s, lr=0.1, momentum=0.9, dampening=0.5)[0]
     array([-0.24])
     """
-    lr = check_nonnegative("lr", lr)
-    mu = check_nonnegative("momentum", momentum)
-    tau = check_finite("dampening", dampening)
-    lam = check_nonnegative("weight_decay", weight_decay)
-    check_nesterov(nesterov, mu, tau)
+    lr, mu, tau, lam = check_sgd_hyperparameters(lr, momentum, dampening, weight_decay, nesterov)
     step = check_state(state, SGDState)
     (ws, gs, bs), td = matching_float_leaves({"params": params, "grads": grads, "state.momentum": state.momentum})
     decayed = resolve_decay_mask(params, decay_mask)

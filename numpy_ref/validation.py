@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 __all__ = [
+    "check_adam_hyperparameters",
     "check_betas",
     "check_block",
     "check_broadcast_dims",
@@ -24,6 +25,7 @@ __all__ = [
     "check_nonnegative",
     "check_probability",
     "check_seed",
+    "check_sgd_hyperparameters",
     "check_shape",
     "check_unit_interval",
 ]
@@ -83,6 +85,31 @@ def check_nesterov(nesterov: bool, momentum: float, dampening: float) -> None:
         raise ValueError(
             f"nesterov=True needs momentum > 0 and dampening == 0, got momentum={momentum!r}, dampening={dampening!r}"
         )
+
+
+def check_sgd_hyperparameters(
+    lr: object, momentum: object, dampening: object, weight_decay: object, nesterov: bool
+) -> tuple[float, float, float, float]:
+    """``(lr, momentum, dampening, weight_decay)`` as floats, checked in this order, then the Nesterov rule:
+    one order for every SGD entry point, so that several bad arguments name the same one everywhere."""
+    lr = check_nonnegative("lr", lr)
+    mu = check_nonnegative("momentum", momentum)
+    tau = check_finite("dampening", dampening)
+    lam = check_nonnegative("weight_decay", weight_decay)
+    check_nesterov(nesterov, mu, tau)
+    return lr, mu, tau, lam
+
+
+def check_adam_hyperparameters(
+    lr: object, betas: object, eps: object, weight_decay: object
+) -> tuple[float, tuple[float, float], float, float]:
+    """``(lr, (beta1, beta2), eps, weight_decay)`` as floats, checked in this order (as SGD's above)."""
+    return (
+        check_nonnegative("lr", lr),
+        check_betas(betas),
+        check_nonnegative("eps", eps),
+        check_nonnegative("weight_decay", weight_decay),
+    )
 
 
 def _integer(name: str, value: object) -> int:

@@ -16,7 +16,7 @@ import torch
 
 from numpy_ref.adam import AdamState
 from numpy_ref.tree import PyTree, resolve_decay_mask, unflatten
-from numpy_ref.validation import check_betas, check_nonnegative
+from numpy_ref.validation import check_adam_hyperparameters
 
 from .dtypes import compute_dtype, matching_float_leaves, owned
 from .sgd import check_state
@@ -55,10 +55,7 @@ def adam_step(
     decay_mask: object = None,
 ) -> tuple[PyTree, AdamState]:
     """See :func:`numpy_ref.adam.adam_step`."""
-    lr = check_nonnegative("lr", lr)
-    beta1, beta2 = check_betas(betas)
-    eps = check_nonnegative("eps", eps)
-    lam = check_nonnegative("weight_decay", weight_decay)
+    lr, (beta1, beta2), eps, lam = check_adam_hyperparameters(lr, betas, eps, weight_decay)
     step = check_state(state, AdamState)
     (ws, gs, ms, vs, vmaxs), td = matching_float_leaves(
         {"params": params, "grads": grads, "state.m": state.m, "state.v": state.v, "state.v_max": state.v_max}

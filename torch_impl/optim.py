@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from numpy_ref.tree import resolve_decay_mask
-from numpy_ref.validation import check_betas, check_finite, check_nesterov, check_nonnegative
+from numpy_ref.validation import check_adam_hyperparameters, check_sgd_hyperparameters
 
 from . import kernels
 from .adam import AdamState, adam_init, adam_step
@@ -117,9 +117,7 @@ class SGD(_ReferenceOptimizer):
         maximize: bool = False,
         decay_mask: object = None,
     ) -> None:
-        check_nesterov(nesterov, check_nonnegative("momentum", momentum), check_finite("dampening", dampening))
-        check_nonnegative("lr", lr)
-        check_nonnegative("weight_decay", weight_decay)
+        check_sgd_hyperparameters(lr, momentum, dampening, weight_decay, nesterov)
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -151,10 +149,7 @@ class Adam(_ReferenceOptimizer):
         maximize: bool = False,
         decay_mask: object = None,
     ) -> None:
-        check_nonnegative("lr", lr)
-        check_betas(betas)
-        check_nonnegative("eps", eps)
-        check_nonnegative("weight_decay", weight_decay)
+        check_adam_hyperparameters(lr, betas, eps, weight_decay)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),

@@ -11,7 +11,7 @@ import torch
 from numpy_ref.sgd import SGDState
 from numpy_ref.sgd import check_state as _check_state_array
 from numpy_ref.tree import PyTree, resolve_decay_mask, unflatten
-from numpy_ref.validation import check_finite, check_nesterov, check_nonnegative
+from numpy_ref.validation import check_sgd_hyperparameters
 
 from .dtypes import compute_dtype, matching_float_leaves, owned
 from .weight_decay import add_l2_grad, shrink_weights
@@ -47,11 +47,7 @@ def sgd_step(
     decay_mask: object = None,
 ) -> tuple[PyTree, SGDState]:
     """See :func:`numpy_ref.sgd.sgd_step`."""
-    lr = check_nonnegative("lr", lr)
-    mu = check_nonnegative("momentum", momentum)
-    tau = check_finite("dampening", dampening)
-    lam = check_nonnegative("weight_decay", weight_decay)
-    check_nesterov(nesterov, mu, tau)
+    lr, mu, tau, lam = check_sgd_hyperparameters(lr, momentum, dampening, weight_decay, nesterov)
     step = check_state(state, SGDState)
     (ws, gs, bs), td = matching_float_leaves({"params": params, "grads": grads, "state.momentum": state.momentum})
     decayed = resolve_decay_mask(params, decay_mask)
