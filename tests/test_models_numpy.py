@@ -6,21 +6,12 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from gradcheck import central_difference
 
 import numpy_ref as nr
 from numpy_ref import models as m
 
 SEEDS = [0, 1, 2]
-
-
-def central_difference(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """∂f/∂x, one coordinate at a time: (f(x + h e_i) − f(x − h e_i)) / 2h, in float64."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        grad[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return grad
 
 
 def assert_grad(analytic: np.ndarray, f, x: np.ndarray) -> None:

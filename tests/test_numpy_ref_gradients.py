@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from gradcheck import central_difference
 from hypothesis import given
 from hypothesis import strategies as st
 
 import numpy_ref as nr
 
 seeds = st.integers(0, 2**32 - 1)
-
-
-def central_difference(f, x, h=1e-6):
-    """∂f/∂x by (f(x + h e_i) − f(x − h e_i)) / 2h, one coordinate at a time, in float64."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        grad[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return grad
 
 
 @given(seeds, st.floats(0.0, 10.0))
