@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .collect import Collector
+from .plugin import PROFILES
 from .report import Report
 
 __all__ = ["main"]
@@ -32,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="run the conformance suite and print the report")
     check.add_argument("--backend", action="append", default=[], help="registered name or module (repeatable)")
-    check.add_argument("--profile", choices=["ci", "deep"], default="ci", help="Hypothesis profile (deep: 10x)")
+    check.add_argument("--profile", choices=sorted(PROFILES), default="ci", help="Hypothesis profile (deep: 10x)")
     check.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     check.add_argument("--output", type=Path, help="write the report here instead of printing it")
     check.add_argument("--native", action="store_true", help="report on the frameworks' own regularizers")
@@ -58,7 +59,7 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     plugin = ["-p", "no:regref", "-p", "conformance.plugin", "-p", "no:cacheprovider"]  # one copy of the plugin
     # --assert=plain: this process has imported regref already, too late for pytest to rewrite it (and the
     # suite's messages are its own); -q and --tb=short keep the captured pytest output small.
-    options = ["-q", "--tb=short", "--assert=plain", f"--hypothesis-profile={args.profile}"]
+    options = ["-q", "--tb=short", "--assert=plain", f"--hypothesis-profile={PROFILES[args.profile]}"]
     return [*suite, *plugin, *options, *(f"--backend={b}" for b in args.backend)]
 
 

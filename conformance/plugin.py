@@ -3,8 +3,11 @@
 Registered as the ``pytest11`` entry point ``regref``, so ``pytest --pyargs conformance`` works from
 any directory once regref is installed (``-p conformance.plugin`` does the same from a checkout).
 Options: ``--backend NAME_OR_MODULE`` (repeatable; else ``REGREF_BACKEND``, comma-separated; else
-every registered backend) and Hypothesis's ``--hypothesis-profile`` (``ci``, the default: derandomized;
-``deep``: ten times the examples, random). Neither profile has a deadline: JAX compiles on first call.
+every registered backend) and Hypothesis's ``--hypothesis-profile`` (``regref-ci``, the default:
+derandomized; ``regref-deep``: ten times the examples, random). Neither has a deadline: JAX compiles on a
+first call. The names are namespaced so that Hypothesis's own ``ci`` profile — which it loads by itself
+when it sees a CI machine — and any other project's profiles are never overwritten; both derive from
+Hypothesis's ``default`` profile, so they are the same on a laptop and on a CI runner.
 
 A suite test asks for ``backend`` (and optionally ``op`` or ``family`` — a reference module, the report's
 row — and ``dtype``); markers narrow the product:
@@ -30,6 +33,7 @@ from .recording import measuring
 
 SUITE = "conformance.test_"  # the suite's modules: the only tests this plugin parametrizes
 CI_EXAMPLES = 10
+PROFILES = {"ci": "regref-ci", "deep": "regref-deep"}  # regref check's --profile -> Hypothesis profile
 # No deadline (JAX compiles on a first call), no database (nothing written where the suite runs), no
 # "explain" phase (it reruns failures many times to annotate them; our messages explain themselves).
 _COMMON = {
@@ -38,8 +42,11 @@ _COMMON = {
     "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
 }
-settings.register_profile("ci", max_examples=CI_EXAMPLES, derandomize=True, **_COMMON)
-settings.register_profile("deep", max_examples=10 * CI_EXAMPLES, print_blob=True, **_COMMON)
+_BASE = settings.get_profile("default")  # not the active profile: that one is "ci" on a CI machine
+settings.register_profile(PROFILES["ci"], _BASE, max_examples=CI_EXAMPLES, derandomize=True, **_COMMON)
+settings.register_profile(
+    PROFILES["deep"], _BASE, max_examples=10 * CI_EXAMPLES, derandomize=False, print_blob=True, **_COMMON
+)
 
 _SELECTION = pytest.StashKey[list]()
 _DEVIATION = pytest.StashKey[Deviation]()
@@ -76,7 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
     ):
         config.addinivalue_line("markers", line)
     if config.getoption("hypothesis_profile", None) is None and _runs_regref(config):
-        settings.load_profile("ci")
+        settings.load_profile(PROFILES["ci"])
     config.stash[_USED] = set()
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from hypothesis import settings
 
-from conformance.plugin import _row, deviation_id
+from conformance.plugin import PROFILES, _row, deviation_id
 
 
 def test_profiles() -> None:
-    ci, deep = settings.get_profile("ci"), settings.get_profile("deep")
+    ci, deep = settings.get_profile(PROFILES["ci"]), settings.get_profile(PROFILES["deep"])
     assert ci.derandomize and not deep.derandomize
     assert deep.max_examples == 10 * ci.max_examples
     assert ci.deadline is None and deep.deadline is None and ci.database is None
