@@ -1,7 +1,8 @@
-"""torch dropout: torch_impl (fused kernel on CUDA, eager elsewhere) against ``torch.nn.functional.dropout``."""
+"""torch dropout: torch_impl (Triton on CUDA; eager and Inductor-compiled on the CPU) against ``F.dropout``."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -43,6 +44,11 @@ def _ours_name(device: torch.device) -> str:
     return "torch_impl (triton)" if fused else "torch_impl (eager)"
 
 
+def _cpu_paths() -> list[tuple[str, contextlib.AbstractContextManager]]:
+    """The CPU's two torch_impl paths, each forced (by default a process switches once it is hot)."""
+    return [("torch_impl (eager)", kernels.disabled()), ("torch_impl (compiled)", kernels.cpu_compiled())]
+
+
 def _fresh_check(dtype: torch.dtype, device: torch.device) -> str:
     """torch_impl on a fresh input, forward and backward, against numpy_ref bit for bit."""
     seed = int(np.random.SeedSequence().entropy % 2**64)
@@ -80,7 +86,7 @@ def dropout(report: Report, timer: Timer, device: torch.device, n: int, dtype: t
     """Forward, and forward + backward, of torch_impl and F.dropout on ``n`` elements of ``dtype``."""
     for passes in ("fwd", "fwd+bwd"):
         name = f"dropout {passes} {str(dtype).removeprefix('torch.')} {_count(n)}"
-        with section(report, name, 90):
+        with section(report, name, 90 if device.type == "cuda" else 150):  # a cold Inductor compile: ~25 s
             _dropout_pass(report, timer, device, n, dtype, eager and passes == "fwd", name, passes == "fwd+bwd")
 
 
@@ -109,11 +115,16 @@ def _dropout_pass(
         y = F.dropout(x, P, training=True)
         return torch.autograd.grad(y, x, d_y) if backward else y
 
-    check = _fresh_check(dtype, device)
-    check = check if check != "ok (bits)" else _slice_check(xs[0], ti.dropout(xs[0], P, keys[0]), seeds[0])
-    ms, reps = timer.median_ms(ours)
     bytes_moved = 2 * (torch.finfo(dtype).bits // 8) * n * (2 if backward else 1)
-    report.add(Row(name, _ours_name(device), ms, reps, bytes_moved, check=check))
+    paths = _cpu_paths() if device.type == "cpu" else [(None, contextlib.nullcontext())]
+    for label, path in paths:
+        with path:
+            check = _fresh_check(dtype, device)
+            check = check if check != "ok (bits)" else _slice_check(xs[0], ti.dropout(xs[0], P, keys[0]), seeds[0])
+            ms, reps = timer.median_ms(ours)
+        if label == "torch_impl (compiled)" and kernels.status().get("dropout-cpu") != "inductor":
+            label = f"torch_impl ({kernels.status().get('dropout-cpu')})"  # says it fell back, and why
+        report.add(Row(name, label or _ours_name(device), ms, reps, bytes_moved, check=check))
     if eager and device.type == "cuda":
         with kernels.disabled():
             ms, reps = Timer(timer.kind, timer.budget_s, 5).median_ms(ours)

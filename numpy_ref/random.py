@@ -32,7 +32,10 @@ __all__ = ["bernoulli", "fold_in", "key", "random_bits", "split", "threefry2x32"
 
 ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))  # groups 0, 2, 4 use the first, 1 and 3 the second
 PARITY = 0x1BD11BDA
-_CHUNK = 1 << 16  # elements per pass: the working set of one chunk stays in cache
+# Elements per chunk: large enough to amortise the ~105 ufunc calls a chunk makes, small enough that its
+# 3 arrays stay in the last-level cache and that every core gets a chunk (measured on 2 cores, 2^22
+# words: 2^16 → 121 M words/s, 2^17 → 139, 2^18 → 152).
+_CHUNK_MIN, _CHUNK_MAX = 1 << 16, 1 << 18
 
 
 def key(seed: int) -> np.ndarray:
@@ -125,12 +128,14 @@ def random_bits(k: object, shape: object) -> np.ndarray:
     arr = check_key(k)
     dims = check_shape(shape)
     flat = np.empty(int(np.prod(dims, dtype=np.int64)), np.uint32)
-    starts = range(0, flat.size, _CHUNK)
+    cores = os.cpu_count() or 1
+    chunk = min(max(flat.size // (2 * cores), _CHUNK_MIN), _CHUNK_MAX)
+    starts = range(0, flat.size, chunk)
     if len(starts) <= 2:
         for s in starts:
-            _bits_chunk(arr, flat[s : s + _CHUNK], s)
+            _bits_chunk(arr, flat[s : s + chunk], s)
     else:
-        list(_pool().map(lambda s: _bits_chunk(arr, flat[s : s + _CHUNK], s), starts))
+        list(_pool().map(lambda s: _bits_chunk(arr, flat[s : s + chunk], s), starts))
     return flat.reshape(dims)
 
 

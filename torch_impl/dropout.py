@@ -61,8 +61,9 @@ def _masked_scale(x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tupl
     """``where(keep, x·s, +0.0)`` for the mask of ``(key, p)``, in the computation dtype, rounded to ``x.dtype``.
 
     Dropout's forward, and its backward applied to ``d_y``. This is the dispatch point for fused
-    kernels (``torch_impl/kernels``): one pass that draws each word and scales the element in registers
-    replaces the eager path below for the tensors it supports, with the same arguments and result.
+    kernels (``torch_impl/kernels``: Triton on CUDA, ``torch.compile`` on the CPU once a process is hot):
+    one pass that draws each word and scales the element in registers replaces the eager path below for
+    the tensors it supports, with the same arguments and result.
 
     Eager path: each chunk of the mask (:func:`torch_impl.keep.for_each_keep`) is applied while it is
     still in cache, writing straight into the output.
@@ -94,9 +95,10 @@ class _Dropout(torch.autograd.Function):
     Why: the map is ``x ↦ keep·s·x``, linear and diagonal, so its backward is the same map applied to
     ``d_y`` (the reference's ``dropout_backward``), and ``keep`` is a function of ``(key, index)``
     alone. Saving the 8-byte key instead of the mask saves 1 byte per element of activation memory
-    (256 MiB for 2**28 elements) at the price of drawing the words a second time: about the cost of the
-    forward pass on CPU, and what a fused GPU kernel does anyway. Since the backward is this same
-    function, gradients of every order work.
+    (256 MiB for 2**28 elements) at the price of drawing the words a second time: what a fused kernel
+    (Triton on CUDA, Inductor on a hot CPU process) does in one pass anyway, and about the cost of the
+    forward pass on the eager CPU path. Since the backward is this same function, gradients of every
+    order work.
     """
 
     @staticmethod

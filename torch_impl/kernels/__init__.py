@@ -1,4 +1,4 @@
-"""Fused Triton kernels for CUDA tensors, behind the ports' dispatch points.
+"""Fused kernels behind the ports' dispatch points: Triton for CUDA tensors, Inductor C++ for CPU dropout.
 
 Each kernel computes, in one pass over memory, exactly what the eager path of its dispatch point
 computes (the same bits for dropout; the same roundings, one IEEE op each, for the update rules):
@@ -7,12 +7,15 @@ computes (the same bits for dropout; the same roundings, one IEEE op each, for t
   (``torch_impl.dropout._masked_scale``);
 - :mod:`.optim`: SGD and Adam updates in place, all tensors of a group in one launch
   (``torch_impl.optim``);
-- :mod:`.l2`: ``Σ w²`` accumulated in float64 without a float64 copy (``torch_impl.l2``).
+- :mod:`.l2`: ``Σ w²`` accumulated in float64 without a float64 copy (``torch_impl.l2``);
+- :mod:`.cpu`: dropout's one pass on the CPU, compiled by ``torch.compile`` once a process has shown
+  it needs it (tiered: see there).
 
-A kernel is used when its tensors are on a CUDA device and ``triton`` imports. If it fails to compile
+A Triton kernel is used when its tensors are on a CUDA device and ``triton`` imports. If it fails to compile
 or launch, that kernel is switched off for the rest of the process and the eager path runs instead;
 the failure is logged (logger ``torch_impl.kernels``, level INFO), not warned, and :func:`status`
-reports it. :func:`disabled` forces the eager paths, for comparisons.
+reports it. :func:`disabled` forces the eager paths, for comparisons; :func:`cpu_compiled` the compiled
+CPU dropout.
 """
 
 from __future__ import annotations
@@ -26,13 +29,18 @@ from typing import TypeVar
 
 import torch
 
-__all__ = ["adam_", "disabled", "launch", "masked_scale", "sgd_", "status", "sum_squares", "usable"]
+__all__ = ["adam_", "cpu_compiled", "disabled", "launch", "masked_scale", "sgd_", "status", "sum_squares", "usable"]
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 _enabled = os.environ.get("REGREF_KERNELS", "1") != "0"
-_paths: dict[str, str] = {}  # kernel name -> "triton", or "eager: <why>" once it failed
+_paths: dict[str, str] = {}  # kernel name -> "triton" / "inductor", or "eager: <why>" once it failed
+_CPU_MODES = ("auto", "1", "0")
+_cpu_mode = os.environ.get("REGREF_CPU_COMPILE", "auto")
+if _cpu_mode not in _CPU_MODES:
+    raise ValueError(f"REGREF_CPU_COMPILE must be one of {_CPU_MODES}, got {_cpu_mode!r}")
+_cpu_elements = 0  # elements sent through CPU dropout so far (the tiering's count)
 
 
 @cache
@@ -52,20 +60,21 @@ def usable(name: str, *tensors: torch.Tensor) -> bool:
     return device.type == "cuda" and all(t.device == device for t in tensors) and _triton_imports()
 
 
-def launch(name: str, run: Callable[[], _T]) -> _T | None:
+def launch(name: str, run: Callable[[], _T], path: str = "triton") -> _T | None:
     """``run()``, or None (and kernel ``name`` off from now on) if it raises: the caller then runs its eager path."""
     try:
         out = run()
     except Exception as error:  # a compiler or driver failure can be any exception type
         _paths[name] = f"eager: {type(error).__name__}: {error}"
-        _log.info("triton kernel %r failed; using the eager path from now on: %s", name, error, exc_info=True)
+        _log.info("%s kernel %r failed; using the eager path from now on: %s", path, name, error, exc_info=True)
         return None
-    _paths[name] = "triton"
+    if out is not None:  # None: the kernel declined (a constant mask, say) and nothing ran
+        _paths[name] = path
     return out
 
 
 def status() -> dict[str, str]:
-    """For each kernel that was asked for: ``"triton"``, or ``"eager: <error>"`` after a failure."""
+    """For each kernel that ran: ``"triton"`` (``"inductor"`` for ``dropout-cpu``), or ``"eager: <error>"`` after a failure."""
     return dict(_paths)
 
 
@@ -80,6 +89,28 @@ def disabled() -> Iterator[None]:
         _enabled = before
 
 
+@contextlib.contextmanager
+def cpu_compiled() -> Iterator[None]:
+    """Inside the block CPU dropout takes the compiled path from the first call (tests, benchmarks)."""
+    global _cpu_mode
+    before, _cpu_mode = _cpu_mode, "1"
+    try:
+        yield
+    finally:
+        _cpu_mode = before
+
+
+def _cpu_hot(x: torch.Tensor) -> bool:
+    """Whether CPU dropout on ``x`` takes the compiled path now (the tiering of :mod:`.cpu`)."""
+    global _cpu_elements
+    if not (_enabled and x.device.type == "cpu") or _paths.get("dropout-cpu", "").startswith("eager"):
+        return False
+    _cpu_elements += x.numel()
+    from .cpu import HOT_ELEMENTS
+
+    return _cpu_mode == "1" or (_cpu_mode == "auto" and _cpu_elements > HOT_ELEMENTS)
+
+
 def _dense(tensors: list[torch.Tensor]) -> bool:
     """Contiguous, strided, of one dtype: what one grouped launch (:mod:`.groups`) takes."""
     return all(t.is_contiguous() and t.layout == torch.strided and t.dtype == tensors[0].dtype for t in tensors)
@@ -88,7 +119,15 @@ def _dense(tensors: list[torch.Tensor]) -> bool:
 def masked_scale(
     x: torch.Tensor, key_words: torch.Tensor, threshold: int, scale: float, axes: tuple[int, ...]
 ) -> torch.Tensor | None:
-    """:func:`.dropout.masked_scale` where it applies, else None."""
+    """:func:`.dropout.masked_scale` (CUDA) or :func:`.cpu.masked_scale` (CPU, once hot) where it applies, else None."""
+    if not axes and _cpu_hot(x):
+
+        def run_cpu() -> torch.Tensor | None:
+            from .cpu import masked_scale as compiled
+
+            return compiled(x, key_words, threshold, scale)
+
+        return launch("dropout-cpu", run_cpu, "inductor")
     if not usable("dropout", x):
         return None
 
