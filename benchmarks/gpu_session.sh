@@ -3,8 +3,8 @@
 #
 # Run from the repository root on the GPU machine (no install needed):   bash benchmarks/gpu_session.sh
 # Everything lands in $OUT (default /tmp/regref-gpu): checks.json/.log, torch.json/.log, jax.json/.log,
-# pytest.log, env.txt and table.md (all results as one Markdown table, also printed last).
-# Each step has its own timeout (CHECKS_S, TORCH_S, JAX_S, PYTEST_S override them; DEADLINE the total);
+# host.log, pytest.log, env.txt and table.md (all results as one Markdown table, also printed last).
+# Each step has its own timeout (HOST_S, CHECKS_S, TORCH_S, JAX_S, PYTEST_S override them; DEADLINE the total);
 # a step that fails or overruns is reported and the next one runs.
 set -u
 OUT=${OUT:-/tmp/regref-gpu}
@@ -41,6 +41,7 @@ step() {  # step NAME MAX_SECONDS COMMAND...: runs with min(MAX, time left - 3) 
 } >"$OUT/env.txt"
 cat "$OUT/env.txt"
 
+step host "${HOST_S:-15}" "$PY" -m benchmarks.host_overhead --reps 200
 step checks "${CHECKS_S:-45}" "$PY" -m benchmarks.gpu_checks --json "$OUT/checks.json"
 step torch "${TORCH_S:-70}" "$PY" -m benchmarks --device cuda --frameworks torch --budget 0.25 ${TORCH_FLAGS:-} --json "$OUT/torch.json"
 step jax "${JAX_S:-45}" env XLA_PYTHON_CLIENT_PREALLOCATE=false "$PY" -m benchmarks --device cuda --frameworks jax --budget 0.25 --json "$OUT/jax.json"

@@ -40,6 +40,26 @@ class Timer:
             jax.block_until_ready(out)
         return (time.perf_counter() - t0) * 1e3
 
+    def host_note(self, fn: Callable[[int], Any], reps: int = 20) -> str:
+        """On CUDA, the median host time to *issue* ``fn`` (the device synchronised after, not counted).
+
+        :meth:`median_ms` counts it as device time when nothing else is queued (the device idles from
+        the start event until the first launch), as a training step with an idle GPU would; this note
+        tells the two apart. Empty elsewhere, where host time is the whole time.
+        """
+        if self.kind != "cuda":
+            return ""
+        import torch
+
+        times = []
+        for i in range(reps):
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            fn(i)
+            times.append(time.perf_counter() - t0)
+        torch.cuda.synchronize()
+        return f"host {statistics.median(times) * 1e6:.0f} us to issue"
+
     def median_ms(self, fn: Callable[[int], Any]) -> tuple[float, int]:
         """``fn(i)`` runs repetition ``i``; returns (median ms, repetitions)."""
         first = self._once(fn, 0)  # compiles, allocates

@@ -102,9 +102,9 @@ def _time_optimizer(
     ms, reps = timer.median_ms(lambda i: opt.step())
     bytes_moved = n * 4 * (5 if rule == "SGD momentum" else 7)  # read w, g, state; write w, state
     label = f"{variant} ({path})" if path else variant
-    report.add(
-        Row(name, label, ms, reps, bytes_moved, variant == "torch fused=True", f"max {worst:g} ULP vs numpy_ref")
-    )
+    check = f"max {worst:g} ULP vs numpy_ref"
+    host = timer.host_note(lambda i: opt.step())
+    report.add(Row(name, label, ms, reps, bytes_moved, variant == "torch fused=True", check, host))
 
 
 def l2(report: Report, timer: Timer, device: torch.device, n: int) -> None:
@@ -128,7 +128,8 @@ def l2(report: Report, timer: Timer, device: torch.device, n: int) -> None:
                 f"{variant} ({kernels.status().get('l2', 'eager')})" if variant.startswith("torch_impl") else variant
             )
             ms, reps = timer.median_ms(fn)
-            report.add(Row(name, label, ms, reps, 4 * n, baseline, f"rel. error {error:.1e} vs float64"))
+            check = f"rel. error {error:.1e} vs float64"
+            report.add(Row(name, label, ms, reps, 4 * n, baseline, check, timer.host_note(fn)))
         if device.type == "cuda":  # on the CPU the row above is the eager path already
             with kernels.disabled():
                 ms, reps = Timer(timer.kind, timer.budget_s, 5).median_ms(variants[0][1])

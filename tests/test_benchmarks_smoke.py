@@ -44,3 +44,17 @@ def test_summary_turns_results_into_one_markdown_table(tmp_path):
         [sys.executable, "-m", "benchmarks.summary", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
     )
     assert "| torch: copy | tensor.copy_ | 0.500 |  | 4000 | 100% | ok |" in run.stdout
+
+
+def test_host_overhead_times_every_fused_path_with_its_launch_stubbed():
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.host_overhead", "--reps", "5", "--tensors", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    lines = run.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["SGD momentum step", "AdamW step", "l2_penalty"]
+    assert all(float(line.split(": ")[1].split()[0]) > 0 for line in lines)

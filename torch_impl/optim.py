@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
 import torch
@@ -41,6 +42,7 @@ class _ReferenceOptimizer(torch.optim.Optimizer):
     _state_type: type
 
     @classmethod
+    @cache  # read once per class: inspect.signature costs more than a fused step's launch
     def _options(cls) -> list[str]:
         """The functional step's hyperparameters (not torch's "differentiable", nor a scheduler's "initial_lr")."""
         parameters = inspect.signature(cls._update).parameters.values()
@@ -57,34 +59,48 @@ class _ReferenceOptimizer(torch.optim.Optimizer):
         return loss
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        decayed = resolve_decay_mask(group["params"], group["decay_mask"])
-        by_step: dict[int, list[tuple[torch.Tensor, bool]]] = {}
+        """Host work per step is kept small (each ``self.state[p]`` looked up once, the step counter read
+        once per distinct step tensor): on CUDA it is all that runs besides one launch per dtype."""
+        mask = group["decay_mask"]
+        decayed = [True] * len(group["params"]) if mask is None else resolve_decay_mask(group["params"], mask)
+        by_step: dict[int, list[tuple[torch.Tensor, bool, dict]]] = {}
+        counters: dict[int, int] = {}  # id(step tensor) -> its value: parameters of a group share one
         for p, decay in zip(group["params"], decayed):
             if p.grad is None:
                 continue
-            if not self.state[p]:
-                self.state[p] = dict(self._init(p)._asdict())
-            by_step.setdefault(int(self.state[p]["step"]), []).append((p, decay))
+            state = self.state[p]
+            if not state:
+                state = self.state[p] = dict(self._init(p)._asdict())
+            step = state["step"]
+            value = counters.get(id(step))
+            if value is None:
+                value = counters[id(step)] = int(step)
+            by_step.setdefault(value, []).append((p, decay, state))
         hyper = {k: group[k] for k in self._options()}
+        names = self._state_type._fields[1:]
         for members in by_step.values():  # parameters a gradient skipped can lag behind the others
-            for dtype in dict.fromkeys(p.dtype for p, _ in members):
-                params = [p for p, _ in members if p.dtype == dtype]
-                decay = [d for p, d in members if p.dtype == dtype]
-                step = self.state[params[0]]["step"]
-                fields = [[self.state[p][name] for p in params] for name in self._state_type._fields[1:]]
-                if not self._fused_step(params, decay, step, fields, hyper):
+            for dtype in dict.fromkeys(p.dtype for p, _, _ in members):
+                chosen = [m for m in members if m[0].dtype == dtype]
+                params, decay, states = [m[0] for m in chosen], [m[1] for m in chosen], [m[2] for m in chosen]
+                step = states[0]["step"]
+                fields = [[state[name] for state in states] for name in names]
+                if not self._fused_step(params, decay, step, fields, hyper, states):
                     self._reference_step(params, decay, step, fields, hyper)
 
-    def _fused_step(self, params: list, decay: list[bool], step: Any, fields: list, hyper: dict) -> bool:
+    def _fused_step(
+        self, params: list, decay: list[bool], step: Any, fields: list, hyper: dict, states: list[dict]
+    ) -> bool:
         """The step by a fused kernel (:mod:`torch_impl.kernels.optim`), in place; False where none applies.
 
-        The functional step on no leaves validates the hyperparameters and the step first.
+        The functional step on no leaves validates the hyperparameters and the step first. The new step
+        counter is one tensor for all of ``params``, as the reference path's ``new_state.step`` is.
         """
         self._update([], [], self._state_type(step, *([] for _ in fields)), decay_mask=[], **hyper)
         if not self._fused(params, [p.grad for p in params], *fields, decay, int(step), **hyper):
             return False
-        for p in params:
-            self.state[p]["step"] = torch.tensor(int(step) + 1)
+        next_step = torch.tensor(int(step) + 1)
+        for state in states:
+            state["step"] = next_step
         return True
 
     def _reference_step(self, params: list, decay: list[bool], step: Any, fields: list, hyper: dict) -> None:

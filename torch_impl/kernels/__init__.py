@@ -54,10 +54,10 @@ def _triton_imports() -> bool:
 
 def usable(name: str, *tensors: torch.Tensor) -> bool:
     """Whether kernel ``name`` should run on ``tensors``: all on one CUDA device, triton importable, not off."""
-    if not (_enabled and tensors and not _paths.get(name, "").startswith("eager")):
+    if not (_enabled and tensors and tensors[0].is_cuda and not _paths.get(name, "").startswith("eager")):
         return False
-    device = tensors[0].device
-    return device.type == "cuda" and all(t.device == device for t in tensors) and _triton_imports()
+    index = tensors[0].get_device()  # an int: cheaper than building a torch.device per tensor
+    return all(t.get_device() == index for t in tensors) and _triton_imports()
 
 
 def launch(name: str, run: Callable[[], _T], path: str = "triton") -> _T | None:
@@ -113,7 +113,8 @@ def _cpu_hot(x: torch.Tensor) -> bool:
 
 def _dense(tensors: list[torch.Tensor]) -> bool:
     """Contiguous, strided, of one dtype: what one grouped launch (:mod:`.groups`) takes."""
-    return all(t.is_contiguous() and t.layout == torch.strided and t.dtype == tensors[0].dtype for t in tensors)
+    dtype, strided = tensors[0].dtype, torch.strided
+    return all(t.dtype is dtype and t.layout is strided and t.is_contiguous() for t in tensors)
 
 
 def masked_scale(

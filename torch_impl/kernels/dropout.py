@@ -131,7 +131,7 @@ def masked_scale(
     k0, k1 = (0, 0) if in_memory else key_words.tolist()
     key = key_words.to(x.device) if in_memory else y
     flat_runs = [v for run in (runs or []) for v in run] + [1, 1, 0] * (_MAX_KEPT_RUNS - len(runs or []))
-    _dropout_kernel[(triton.cdiv(n, block),)](
+    _dropout_kernel[(-(-n // block),)](
         x,
         y,
         key,

@@ -9,12 +9,13 @@ host sync. A row holds the tensors' addresses, then ``numel``, ``first`` and one
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import accumulate
 
 import torch
 import triton
 import triton.language as tl
 
-__all__ = ["TL_DTYPES", "Launch", "aligned", "row_pointer", "row_range"]
+__all__ = ["TL_DTYPES", "Launch", "row_pointer", "row_range"]
 
 TL_DTYPES = {
     torch.float16: tl.float16,
@@ -30,25 +31,36 @@ def _owners(blocks: tuple[int, ...], device: torch.device) -> torch.Tensor:
     return torch.repeat_interleave(torch.arange(len(blocks), dtype=torch.int32), counts).to(device, non_blocking=True)
 
 
+@lru_cache(maxsize=64)
+def _table(rows: tuple[tuple[int, ...], ...], device: torch.device) -> torch.Tensor:
+    """The address table on the device, kept for the next launch with the same rows: an optimizer's
+    parameters and state stay put between steps, and a table is only ever read, so equal contents are
+    the same table whichever tensors they came from."""
+    return torch.tensor(rows, dtype=torch.int64).to(device, non_blocking=True)
+
+
 class Launch:
-    """The grid, the owner map and the address table for the rows ``zip(*tensors)`` (each a tensor per column)."""
+    """The grid, the owner map and the address table for the rows ``zip(*tensors)`` (each a tensor per column).
+
+    Host time matters: a benchmark's CUDA events (and a training step with nothing queued before it)
+    count the host work before the launch as device time. So the rows are plain integer tuples, and
+    the device copies of the owner map and of the table are cached on them.
+    """
 
     def __init__(self, columns: list[list[torch.Tensor]], flags: list[int], block: int) -> None:
         numels = [t.numel() for t in columns[0]]
-        blocks = tuple(triton.cdiv(n, block) for n in numels)
-        firsts = [sum(blocks[:i]) for i in range(len(blocks))]  # short lists: one row per tensor
-        rows = [[*(c[i].data_ptr() for c in columns), numels[i], firsts[i], flags[i]] for i in range(len(numels))]
+        blocks = tuple(-(-n // block) for n in numels)
+        firsts = list(accumulate(blocks, initial=0))
+        addresses = [[t.data_ptr() for t in c] for c in columns]
+        rows = tuple((*column_row, n, first, flag) for *column_row, n, first, flag in zip(*addresses, numels, firsts, flags))
         device = columns[0][0].device
-        self.grid = (sum(blocks),)
+        self.grid = (firsts[-1],)
         self.owners = _owners(blocks, device)
-        self.table = torch.tensor(rows, dtype=torch.int64).to(device, non_blocking=True)
+        self.table = _table(rows, device)
         self.width = len(columns) + 3
-
-
-def aligned(columns: list[list[torch.Tensor]]) -> bool:
-    """Whether every tensor starts at a multiple of 16 bytes and has a multiple of 16 elements: then
-    loads and stores are vectorised (Triton cannot otherwise know a runtime bound's alignment)."""
-    return all(t.data_ptr() % 16 == 0 and t.numel() % 16 == 0 for c in columns for t in c)
+        #: every tensor starts at a multiple of 16 bytes and has a multiple of 16 elements: then loads and
+        #: stores are vectorised (Triton cannot otherwise know a runtime bound's alignment)
+        self.aligned = all(a % 16 == 0 for c in addresses for a in c) and all(n % 16 == 0 for n in numels)
 
 
 @triton.jit

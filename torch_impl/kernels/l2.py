@@ -13,7 +13,7 @@ import torch
 import triton
 import triton.language as tl
 
-from .groups import TL_DTYPES, Launch, aligned, row_pointer, row_range
+from .groups import TL_DTYPES, Launch, row_pointer, row_range
 
 __all__ = ["sum_squares"]
 
@@ -48,7 +48,7 @@ def sum_squares(leaves: list[torch.Tensor]) -> torch.Tensor:
                 launch.owners,
                 partials,
                 DTYPE=TL_DTYPES[dtype],
-                ALIGNED=aligned(columns),
+                ALIGNED=launch.aligned,
                 BLOCK=BLOCK,
                 num_warps=_NUM_WARPS,
             )

@@ -14,7 +14,7 @@ import torch
 import triton
 import triton.language as tl
 
-from .groups import TL_DTYPES, Launch, aligned, row_pointer, row_range
+from .groups import TL_DTYPES, Launch, row_pointer, row_range
 
 __all__ = ["BLOCK", "adam_", "sgd_"]
 
@@ -163,7 +163,7 @@ def _run(
             *scalars,
             **_types(columns[0][0].dtype),
             **flags,
-            ALIGNED=aligned(columns),
+            ALIGNED=launch.aligned,
             BLOCK=BLOCK,
             num_warps=_NUM_WARPS,
             enable_fp_fusion=False,
