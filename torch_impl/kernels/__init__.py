@@ -74,7 +74,7 @@ def launch(name: str, run: Callable[[], _T], path: str = "triton") -> _T | None:
 
 
 def status() -> dict[str, str]:
-    """For each kernel that ran: ``"triton"`` (``"inductor"`` for ``dropout-cpu``), or ``"eager: <error>"`` after a failure."""
+    """Per kernel that ran: ``"triton"`` (``"inductor"`` for ``dropout-cpu``), or ``"eager: <why>"`` once it failed."""
     return dict(_paths)
 
 

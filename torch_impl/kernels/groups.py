@@ -52,7 +52,7 @@ class Launch:
         blocks = tuple(-(-n // block) for n in numels)
         firsts = list(accumulate(blocks, initial=0))
         addresses = [[t.data_ptr() for t in c] for c in columns]
-        rows = tuple((*column_row, n, first, flag) for *column_row, n, first, flag in zip(*addresses, numels, firsts, flags))
+        rows = tuple((*row, n, first, flag) for *row, n, first, flag in zip(*addresses, numels, firsts, flags))
         device = columns[0][0].device
         self.grid = (firsts[-1],)
         self.owners = _owners(blocks, device)
