@@ -105,6 +105,8 @@ def _cpu_hot(x: torch.Tensor) -> bool:
     global _cpu_elements
     if not (_enabled and x.device.type == "cpu") or _paths.get("dropout-cpu", "").startswith("eager"):
         return False
+    if torch.compiler.is_compiling():  # inside the caller's own torch.compile, which fuses it anyway
+        return False
     _cpu_elements += x.numel()
     from .cpu import HOT_ELEMENTS
 

@@ -35,6 +35,7 @@ __all__ = ["HOT_ELEMENTS", "masked_scale"]
 
 HOT_ELEMENTS = 1 << 30
 _SIGN = -(1 << 31)
+_compiled_dtypes: set[torch.dtype] = set()  # compiled already: called without the warnings filter
 
 
 def _fused(x: torch.Tensor, consts: torch.Tensor, start: torch.Tensor, bound: torch.Tensor, scale: torch.Tensor):
@@ -76,13 +77,17 @@ def masked_scale(x: torch.Tensor, key_words: torch.Tensor, threshold: int, scale
     # A flat alias with no view base and no autograd: the compiled graph guards on neither, so one graph
     # per dtype serves every shape, view and requires_grad (a view would add guards on its base's shape).
     flat = torch.empty(0, dtype=x.dtype).set_(x.untyped_storage(), x.storage_offset(), (x.numel(),), (1,))
-    with warnings.catch_warnings():  # Inductor's imports warn about torch's own deprecated APIs
+    args = (
+        flat,
+        torch.tensor(consts, dtype=torch.int32),
+        torch.tensor(0, dtype=torch.int64),
+        torch.tensor(to_int32((threshold << 9) + _SIGN), dtype=torch.int32),
+        torch.tensor(scale, dtype=compute_dtype(x.dtype)),
+    )
+    if x.dtype in _compiled_dtypes:
+        return _compiled()(*args).reshape(x.shape)
+    with warnings.catch_warnings():  # compiling: Inductor's imports warn about torch's own deprecated APIs
         warnings.simplefilter("ignore", DeprecationWarning)
-        y = _compiled()(
-            flat,
-            torch.tensor(consts, dtype=torch.int32),
-            torch.tensor(0, dtype=torch.int64),
-            torch.tensor(to_int32((threshold << 9) + _SIGN), dtype=torch.int32),
-            torch.tensor(scale, dtype=compute_dtype(x.dtype)),
-        )
+        y = _compiled()(*args)
+    _compiled_dtypes.add(x.dtype)
     return y.reshape(x.shape)
