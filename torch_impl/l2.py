@@ -30,7 +30,7 @@ def l2_penalty(params: PyTree, weight_decay: float, *, decay_mask: object = None
     """See :func:`numpy_ref.l2.l2_penalty`; a differentiable 0-d float64 tensor."""
     lam = check_nonnegative("weight_decay", weight_decay)
     leaves, _ = _float_leaves(params)
-    decayed = [True] * len(leaves) if decay_mask is None else resolve_decay_mask(params, decay_mask)
+    decayed = resolve_decay_mask(params, decay_mask)
     device = leaves[0].device if leaves else torch.device("cpu")
     decayed_leaves = [w for w, on in zip(leaves, decayed) if on]
     if decayed_leaves and kernels.usable("l2", *decayed_leaves):

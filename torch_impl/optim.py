@@ -59,23 +59,17 @@ class _ReferenceOptimizer(torch.optim.Optimizer):
         return loss
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        """Host work per step is kept small (each ``self.state[p]`` looked up once, the step counter read
-        once per distinct step tensor): on CUDA it is all that runs besides one launch per dtype."""
-        mask = group["decay_mask"]
-        decayed = [True] * len(group["params"]) if mask is None else resolve_decay_mask(group["params"], mask)
+        """Host work per step is kept small (each ``self.state[p]`` looked up once): on CUDA it is all
+        that runs besides one launch per dtype."""
+        decayed = resolve_decay_mask(group["params"], group["decay_mask"])
         by_step: dict[int, list[tuple[torch.Tensor, bool, dict]]] = {}
-        counters: dict[int, int] = {}  # id(step tensor) -> its value: parameters of a group share one
         for p, decay in zip(group["params"], decayed):
             if p.grad is None:
                 continue
             state = self.state[p]
             if not state:
                 state = self.state[p] = dict(self._init(p)._asdict())
-            step = state["step"]
-            value = counters.get(id(step))
-            if value is None:
-                value = counters[id(step)] = int(step)
-            by_step.setdefault(value, []).append((p, decay, state))
+            by_step.setdefault(int(state["step"]), []).append((p, decay, state))
         hyper = {k: group[k] for k in self._options()}
         names = self._state_type._fields[1:]
         for members in by_step.values():  # parameters a gradient skipped can lag behind the others

@@ -44,7 +44,9 @@ def _fused(x: torch.Tensor, consts: torch.Tensor, start: torch.Tensor, bound: to
     ``consts`` are :func:`torch_impl.threefry._schedule`'s 12 int32 words; ``bound`` is the keep
     threshold ``T·2**9 − 2**31`` in int32 order (:func:`torch_impl.keep.keep_from_words`); ``start``
     an int64 and ``scale`` a scalar in the computation dtype, both 0-d tensors so that one compiled
-    graph serves every key, probability and size.
+    graph serves every key, probability and size. The rounds are :func:`torch_impl.threefry._rounds`
+    written as pure expressions: traced as they stand there (in place, through a scratch buffer), they
+    compiled to a loop half as fast (42 against 23 ms for 1e7 float32 elements on 2 cores).
     """
     index = torch.arange(x.shape[0], dtype=torch.int64) + start
     x0 = (index >> 32).to(torch.int32) + consts[0]
