@@ -1,7 +1,8 @@
 """Inverted dropout's contract (C7–C9), checked on the backend's own outputs — so also for its own RNG.
 
-Each element of ``dropout(x)`` is ``+0.0`` or exactly ``x·s`` with ``s = 1/(1 − p)`` rounded once to
-the computation dtype; p = 0 is the identity, p = 1 gives zeros, evaluation mode returns ``x``; a key
+Each element of ``dropout(x)`` is ``+0.0`` or exactly ``x·s`` with ``s = fl(1 / fl(1 − p))`` in the
+computation dtype (``1 − p`` rounded to it, then the reciprocal rounded there); p = 0 is the identity,
+p = 1 gives zeros, evaluation mode returns ``x``; a key
 fixes the mask; ``broadcast_dims`` share one draw; the backward pass is the forward map.
 """
 
@@ -43,15 +44,15 @@ def test_each_element_is_dropped_or_scaled(backend: Backend, data: st.DataObject
     x, p = call.args[0], call.args[1]
     y = call.on(backend)
     ct = compute_dtype(x.dtype)
-    s = ct.type(0.0 if p == 1 else 1.0 / (1.0 - p))
     with np.errstate(all="ignore"):
+        s = ct.type(0.0) if p == 1 else ct.type(1.0) / ct.type(1.0 - p)
         scaled = (x.astype(ct) * s).astype(x.dtype)
     assert y.shape == x.shape and y.dtype == x.dtype, f"{backend.name}: dropout gave {y.dtype} {y.shape}"
     ok = (ordinal(y) == 0) | bits_equal(y, scaled)
     with np.errstate(all="ignore"):
         ratio = np.unique(np.asarray(y, np.float64)[~ok] / np.asarray(x, np.float64)[~ok])
     apart = np.unique(ulp_distance(y[~ok], scaled[~ok]))
-    headline = f"an element is neither +0.0 (dropped) nor x·s (kept), s = 1/(1 − p) = {s!r} in {ct.name}"
+    headline = f"an element is neither +0.0 (dropped) nor x·s (kept), s = fl(1/fl(1 − p)) = {s!r} in {ct.name}"
     hint = f"pattern: y/x = {ratio[0]:.9g} on every such element (1 − p = {1 - p:.9g})" if ratio.size == 1 else ""
     hint += f"; y is {apart[0]:.0f} ULP(s) from x·s on every one" if apart.size == 1 else ""
     _fail_unless(ok, backend, call, headline, hint, x=x, y=y, x_times_s=scaled)

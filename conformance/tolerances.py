@@ -7,7 +7,7 @@ its result, so measuring against the terms keeps an update that cancels to nearl
 
 Every op not in :data:`TOLERANCES` is exact (0 ULPs: identical bits, any NaN matching any NaN):
 the Threefry stream, keys, bits, uniforms and masks are integer arithmetic; dropout forms one product
-``x·s`` with ``s`` rounded once and selects ``+0.0`` elsewhere; ``λ·w`` is one product; ``*_init``
+``x·s`` with ``s = fl(1/fl(1 − p))`` (C7) and selects ``+0.0`` elsewhere; ``λ·w`` is one product; ``*_init``
 writes zeros. An implementation that follows the contract's order of operations cannot differ there.
 """
 

@@ -16,8 +16,9 @@ a copy 0.57 ms).
 
 Static under ``jit``: the input's shape and ``broadcast_dims`` (they fix the mask's shape) and
 ``training`` (a Python bool: it decides whether anything is computed). Traced: ``x``, the key and
-``p``. A traced ``p`` skips validation; its mask is still exact, but ``s = 1/(1 − p)`` is then
-computed on the device in ``p``'s dtype (two roundings), so outputs may differ by 2 ulp.
+``p``. A traced ``p`` skips validation; its mask is still exact, but ``1 − p`` is then formed on the
+device in ``p``'s dtype (from ``fl32(p)`` without x64) before its reciprocal, so outputs may differ by
+an ulp or two from the host's ``fl(1 / fl(1 − p))`` — what equinox's dropout does under ``jit``.
 float64 inputs need ``jax_enable_x64`` (see :mod:`jax_impl.dtypes`).
 """
 
@@ -41,11 +42,13 @@ from .validation import checked, is_traced
 __all__ = ["dropout", "dropout_backward", "dropout_forward", "dropout_mask"]
 
 
-def threshold_and_scale(p: Any) -> tuple[Any, Any]:
-    """The keep threshold for ``1 − p`` and ``s = 1/(1 − p)`` (0 at ``p = 1``), on the host if ``p`` is concrete."""
+def threshold_and_scale(p: Any, dtype: Any) -> tuple[Any, Any]:
+    """The keep threshold for ``1 − p`` and :func:`numpy_ref.dropout.dropout_scale` for ``dtype`` (on the host
+    if ``p`` is concrete): ``s = fl(1 / fl(1 − p))`` in the computation dtype, 0 at ``p = 1``."""
     if is_traced(p):
-        return keep_threshold(1 - p), jnp.where(p == 1, 0, 1 / (1 - p))
-    return keep_threshold(1.0 - p), float(dropout_scale(p, np.dtype(np.float64)))
+        keep_prob = (1 - p).astype(compute_dtype(dtype))
+        return keep_threshold(1 - p), jnp.where(p == 1, 0, 1 / keep_prob)
+    return keep_threshold(1.0 - p), float(dropout_scale(p, np.dtype(dtype)))
 
 
 Layout = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
@@ -79,7 +82,7 @@ def dropout_mask(key: Any, p: Any, shape: Any, *, broadcast_dims: Sequence[int] 
     dims = check_shape(shape)
     axes = check_broadcast_dims(broadcast_dims, len(dims))
     return _dropout_mask(
-        key_words(key), threshold_and_scale(p)[0], np.zeros(len(dims), np.uint32), whole_layout(dims, axes)
+        key_words(key), keep_threshold(1.0 - p), np.zeros(len(dims), np.uint32), whole_layout(dims, axes)
     )
 
 
@@ -91,7 +94,7 @@ def dropout_forward(x: Any, keep: Any, p: Any) -> jax.Array:
     x = as_float_array("x", x)
     check_keep(spec(keep), spec(x))
     p = checked(check_probability, "p", p)
-    return _scaled_jit(x, jnp.asarray(keep), threshold_and_scale(p)[1])
+    return _scaled_jit(x, jnp.asarray(keep), threshold_and_scale(p, x.dtype)[1])
 
 
 def dropout_backward(d_y: Any, keep: Any, p: Any) -> jax.Array:
@@ -128,4 +131,6 @@ def dropout(x: Any, p: Any, key: Any, *, training: bool = True, broadcast_dims: 
     axes = check_broadcast_dims(broadcast_dims, arr.ndim)
     if not training:
         return x
-    return dropout_at(arr, k, *threshold_and_scale(p), np.zeros(arr.ndim, np.uint32), whole_layout(arr.shape, axes))
+    return dropout_at(
+        arr, k, *threshold_and_scale(p, arr.dtype), np.zeros(arr.ndim, np.uint32), whole_layout(arr.shape, axes)
+    )

@@ -88,7 +88,7 @@ def dropout_block(
         arr.shape,
     )
     origin = jnp.where(jnp.asarray(shared, bool), np.uint32(0), origin) if axes else origin
-    return dropout_at(arr, k, *threshold_and_scale(p), origin, layout)
+    return dropout_at(arr, k, *threshold_and_scale(p, arr.dtype), origin, layout)
 
 
 def shard_block(spec: PartitionSpec, shape: Sequence[int]) -> tuple[tuple[Any, ...], tuple[int, ...]]:

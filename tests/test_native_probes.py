@@ -13,6 +13,7 @@ from conformance.native import probes_dropout, probes_l2, probes_masks, probes_o
 from conformance.native.finding import AGREES, DIFFERS, NOT_MEASURED, show
 from conformance.native.loopback import ReferenceDropout, ReferenceL2, ReferenceOptim
 from conformance.native.runner import run_adapter
+from numpy_ref.dropout import dropout_scale
 
 ALLOWED = {
     "compiled vs eager masks": (NOT_MEASURED, "NumPy has no compiler"),
@@ -42,7 +43,7 @@ class MultiplyByMask(ReferenceDropout):
     def dropout(self, x: Any, p: float, key: Any, **kwargs: Any) -> Any:
         keep = numpy_ref.dropout_mask(np.asarray(key, np.uint32), p, x.shape)
         with np.errstate(invalid="ignore"):
-            return (x * np.where(keep, np.float32(1 / (1 - p)) if p < 1 else 0, 0)).astype(x.dtype)
+            return (x * np.where(keep, dropout_scale(p, np.dtype(np.float32)), 0)).astype(x.dtype)
 
 
 class DampenedFirstStep(ReferenceOptim):

@@ -1,4 +1,4 @@
-"""Planted bug: the dropout scale is one ULP above 1/(1 − p) (as a scale rounded up, not to nearest, would be)."""
+"""Planted bug: the dropout scale is one ULP above fl(1/fl(1 − p)) (as a scale rounded up, not to nearest, would be)."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from numpy_ref import *  # noqa: F403
 from numpy_ref import dropout_mask
-from numpy_ref.dropout import check_keep
+from numpy_ref.dropout import check_keep, dropout_scale
 from numpy_ref.dtypes import as_float_array, compute_dtype
 from numpy_ref.validation import check_probability
 
@@ -15,8 +15,7 @@ def dropout_forward(x: Any, keep: Any, p: float) -> np.ndarray:
     x, p = as_float_array("x", x), check_probability("p", p)
     keep = check_keep(keep, x)
     ct = compute_dtype(x.dtype)
-    s = ct.type(0.0 if p == 1 else 1.0 / (1.0 - p))
-    s = np.nextafter(s, ct.type(np.inf))  # the bug: one ULP too large
+    s = np.nextafter(dropout_scale(p, x.dtype), ct.type(np.inf))  # the bug: one ULP too large
     with np.errstate(all="ignore"):
         return np.where(keep, x.astype(ct) * s, ct.type(0.0)).astype(x.dtype)
 
