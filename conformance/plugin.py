@@ -48,6 +48,22 @@ settings.register_profile(
     PROFILES["deep"], _BASE, max_examples=10 * CI_EXAMPLES, derandomize=False, print_blob=True, **_COMMON
 )
 
+
+def _without_local_constants() -> None:
+    """Derandomized must mean the same examples for every port. Hypothesis (6.131 on) mixes literals it
+    finds in the source of every *local* module — the port under test among them, and regref itself in a
+    checkout — into its draws, so the examples would change with a port's source text. In regref's
+    sessions that pool is empty: the strategies draw the edges that matter themselves, and no cache of
+    constants is written to ``.hypothesis/`` where the suite runs. (Private API: tests/suite/test_derandomized.py
+    fails if it moves; Hypothesis before 6.131 has no such pool.)"""
+    from hypothesis.internal.conjecture import providers
+
+    if hasattr(providers, "_get_local_constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
 _SELECTION = pytest.StashKey[list]()
 _DEVIATION = pytest.StashKey[Deviation]()
 _USED = pytest.StashKey[set]()
@@ -82,8 +98,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "needs(*capabilities): only backends with these hooks (vjp, eager, devices, replayable)",
     ):
         config.addinivalue_line("markers", line)
-    if config.getoption("hypothesis_profile", None) is None and _runs_regref(config):
-        settings.load_profile(PROFILES["ci"])
+    if _runs_regref(config):
+        _without_local_constants()
+        if config.getoption("hypothesis_profile", None) is None:
+            settings.load_profile(PROFILES["ci"])
     config.stash[_USED] = set()
 
 
