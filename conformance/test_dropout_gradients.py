@@ -13,6 +13,7 @@ from conformance.assertions import assert_match
 from conformance.backends import Backend
 from conformance.calls import Call, without_tiny
 from conformance.strategies import arrays, calls, masks, shapes
+from conformance.tolerances import dropout_difference_bound
 
 
 def _cotangent(data: st.DataObject, backend: Backend, call: Call) -> np.ndarray:
@@ -67,8 +68,8 @@ def test_autodiff_of_the_forward_is_the_backward(backend: Backend, data: st.Data
 @given(data=st.data())
 def test_backward_matches_finite_differences(backend: Backend, dtype: str, data: st.DataObject) -> None:
     """``<d_y, J v>`` by central differences of the forward equals ``<backward(d_y), v>``. Dropout is linear,
-    so the difference quotient is exact in real arithmetic for any step h; h = 1 leaves only rounding:
-    each forward value is off by at most two roundings (x ± v, then ·s), bounded below."""
+    so the difference quotient is exact in real arithmetic for any step h; h = 1 leaves only rounding, within
+    :func:`~conformance.tolerances.dropout_difference_bound`."""
     shape = data.draw(shapes(), label="shape")
     x, v, d_y = (data.draw(arrays(dtype, shape, bound=1e6), label=name) for name in ("x", "v", "d_y"))
     if not backend.subnormals:
@@ -77,8 +78,7 @@ def test_backward_matches_finite_differences(backend: Backend, dtype: str, data:
     plus, minus = (backend.run("dropout_forward", (x + sign * v, keep, p), {}) for sign in (1.0, -1.0))
     d_x = backend.run("dropout_backward", (d_y, keep, p), {})
     fd, hand = float(np.sum(d_y * (plus - minus) / 2.0)), float(np.sum(d_x * v))
-    s, u = 1.0 / (1.0 - p), 2.0**-53
-    bound = 8 * u * float(np.sum(np.abs(d_y) * s * (np.abs(x) + np.abs(v)))) * (x.size + 1)
+    bound = dropout_difference_bound(x, v, d_y, p)
     call = Call("dropout_backward", (d_y, keep, p), dtype=dtype)
     assert abs(fd - hand) <= bound, (
         f"{backend.name}: {call.describe()}: <d_y, (f(x + v) − f(x − v))/2> = {fd!r} "

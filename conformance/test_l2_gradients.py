@@ -12,7 +12,7 @@ from conformance.assertions import assert_match
 from conformance.backends import Backend
 from conformance.calls import without_tiny
 from conformance.strategies import arrays, calls
-from conformance.tolerances import tolerance
+from conformance.tolerances import l2_difference_bound, tolerance
 from numpy_ref.tree import flatten, unflatten
 
 
@@ -34,7 +34,7 @@ def test_autodiff_of_the_penalty_is_the_gradient(backend: Backend, data: st.Data
 @given(data=st.data())
 def test_gradient_matches_finite_differences(backend: Backend, dtype: str, data: st.DataObject) -> None:
     """``(R(w + v) − R(w − v))/2 = <∇R(w), v>`` exactly in real arithmetic (R is quadratic, so any step will
-    do); in float64 each side is off by at most ``(n + 2)`` roundings of the sums involved, bounded below."""
+    do); in float64 the two sides lie within :func:`~conformance.tolerances.l2_difference_bound`."""
     call = data.draw(calls("l2_penalty_grad", dtype, subnormals=backend.subnormals), label="call")
     (params, lam), kwargs = call.args, call.kwargs
     leaves, td = flatten(params)
@@ -44,9 +44,7 @@ def test_gradient_matches_finite_differences(backend: Backend, dtype: str, data:
     plus, minus = (float(backend.run("l2_penalty", (p, lam), kwargs)) for p in shifted)
     grad = flatten(backend.run("l2_penalty_grad", call.args, kwargs))[0]
     fd, hand = (plus - minus) / 2.0, float(sum(np.sum(g * d) for g, d in zip(grad, v)))
-    n = sum(w.size for w in leaves) + 2
-    products = lam * sum(float(np.sum(np.abs(w * d))) for w, d in zip(leaves, v))
-    bound = 4 * n * 2.0**-53 * (abs(plus) + abs(minus) + products)
+    bound = l2_difference_bound(leaves, v, lam, plus, minus)
     assert abs(fd - hand) <= bound, (
         f"{backend.name}: {call.describe()}: (R(w + v) − R(w − v))/2 = {fd!r} but <l2_penalty_grad(w), v> = {hand!r} "
         f"(rounding bound {bound:.3g})"

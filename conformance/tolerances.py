@@ -20,7 +20,11 @@ import numpy as np
 import numpy_ref
 from numpy_ref.tree import PyTree, flatten, resolve_decay_mask, unflatten
 
-__all__ = ["TOLERANCES", "scale", "tolerance"]
+__all__ = ["ETA", "TOLERANCES", "dropout_difference_bound", "l2_difference_bound", "scale", "tolerance"]
+
+#: The smallest subnormal float64: the absolute error a float64 product may add by underflowing, which no
+#: relative (ULP) bound covers — a rounding bound on float64 sums adds it once per product.
+ETA = 2.0**-1074
 
 # 16-bit dtypes are computed in float32 (C11): a float32 difference of a few float32 ULPs, rounded
 # to a 16-bit grid 2**13 (float16) or 2**16 (bfloat16) times coarser, lands at most one grid point
@@ -124,3 +128,24 @@ def scale(op: str, args: tuple, kwargs: dict, want: PyTree) -> PyTree:
         if op == "l2_penalty":
             return _l2_scale(a, want)
         return _adam_scale(a, decoupled=op == "adamw_step" or a["decoupled"])
+
+
+def l2_difference_bound(leaves: list[np.ndarray], v: list[np.ndarray], lam: float, plus: float, minus: float) -> float:
+    """How far ``(R(w + v) − R(w − v))/2`` and ``<λw, v>`` may lie apart in float64 (``R`` the L2 penalty,
+    ``plus`` and ``minus`` its two values): ``n + 2`` roundings of the sums involved, and what underflow adds
+    — an absolute ``η/2`` per product, and ``η/2`` in ``λ/2`` itself times the sum of squares it scales (a
+    subnormal λ makes the penalty 0 while ``λw`` is not)."""
+    n = sum(w.size for w in leaves) + 2
+    products = lam * sum(float(np.sum(np.abs(w * d))) for w, d in zip(leaves, v))
+    squares = sum(float(np.sum(np.square(w + d) + np.square(w - d))) for w, d in zip(leaves, v))
+    underflow = 2 * ETA * (squares + sum(float(np.sum(np.abs(d))) for d in v) + (lam + 1) * n)
+    return 4 * n * 2.0**-53 * (abs(plus) + abs(minus) + products) + underflow
+
+
+def dropout_difference_bound(x: np.ndarray, v: np.ndarray, d_y: np.ndarray, p: float) -> float:
+    """How far ``<d_y, (f(x + v) − f(x − v))/2>`` and ``<dropout_backward(d_y), v>`` may lie apart in float64
+    (``f`` dropout's forward at rate ``p``): two roundings per forward value (``x ± v``, then ``·s``), and an
+    absolute ``η/2`` per product that underflows."""
+    s, u = 1.0 / (1.0 - p), 2.0**-53
+    rounding = 8 * u * float(np.sum(np.abs(d_y) * s * (np.abs(x) + np.abs(v)))) * (x.size + 1)
+    return rounding + 2 * ETA * (float(np.sum(np.abs(d_y) * (s + 1) + np.abs(v))) + 2 * x.size)

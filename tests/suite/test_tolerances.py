@@ -5,7 +5,7 @@ import pytest
 
 import numpy_ref
 from conformance import ops
-from conformance.tolerances import TOLERANCES, scale, tolerance
+from conformance.tolerances import TOLERANCES, dropout_difference_bound, l2_difference_bound, scale, tolerance
 
 
 def test_exact_where_the_contract_is_exact() -> None:
@@ -50,3 +50,24 @@ def test_l2_scale_counts_the_terms() -> None:
     masked = scale("l2_penalty", (params, 0.1), {"decay_mask": {"b": False, "w": True}}, np.float64(0.2))
     assert masked == pytest.approx(5 * 0.2)
     assert scale("dropout", (), {}, None) is None
+
+
+@pytest.mark.parametrize("lam", [5e-324, 2.2e-311, 1e-300, 0.5])
+def test_l2_difference_bound_holds_for_subnormal_decay(lam: float) -> None:
+    """The deep profile's false failures: with a subnormal λ, λ/2 rounds to 0 (or loses bits), so the penalty
+    is 0 while λ·w is not; the bound must cover that, and did not when it ignored underflow (it was 0)."""
+    w, v = [np.array([1.0, -3.0, 2.0**-1070])], [np.array([1.0, 0.5, 2.0**-1060])]
+    plus, minus = (float(numpy_ref.l2_penalty([w[0] + s * v[0]], lam)) for s in (1.0, -1.0))
+    hand = float(np.sum(numpy_ref.l2_penalty_grad(w, lam)[0] * v[0]))
+    apart = abs((plus - minus) / 2 - hand)
+    assert apart <= l2_difference_bound(w, v, lam, plus, minus)
+    without_underflow = 4 * 5 * 2.0**-53 * (abs(plus) + abs(minus) + lam * float(np.sum(np.abs(w[0] * v[0]))))
+    assert (apart > without_underflow) == (lam < 1e-308)  # the premise: the relative bound alone fails there
+
+
+def test_dropout_difference_bound_holds_for_subnormals() -> None:
+    x, v, d_y = (np.array(a) for a in ([2.0**-1074, 1.0, -0.0], [2.0**-1074, 2.0**-1073, 3.0], [0.75, 2.0**-1074, 1.0]))
+    keep, p = np.array([True, True, False]), 1 / 3
+    plus, minus = (numpy_ref.dropout_forward(x + s * v, keep, p) for s in (1.0, -1.0))
+    fd, hand = float(np.sum(d_y * (plus - minus) / 2)), float(np.sum(numpy_ref.dropout_backward(d_y, keep, p) * v))
+    assert abs(fd - hand) <= dropout_difference_bound(x, v, d_y, p)
