@@ -12,8 +12,20 @@ from hypothesis import strategies as st
 import numpy_ref
 from conformance import ops
 from conformance.calls import TINY, Call, literal, without_tiny
-from conformance.strategies import arrays, calls, elements, seeds, shapes, trajectories
+from conformance.strategies import (
+    CANCELLING,
+    HARD_RATES,
+    arrays,
+    boundary_probabilities,
+    calls,
+    edge_probabilities,
+    elements,
+    seeds,
+    shapes,
+    trajectories,
+)
 from conformance.ulp import bits_equal, ordinal
+from numpy_ref.dropout import dropout_scale
 from numpy_ref.dtypes import FLOAT_DTYPES
 from numpy_ref.tree import flatten
 
@@ -97,3 +109,53 @@ def test_literals_evaluate_to_the_same_bits(data: st.DataObject) -> None:
             assert np.all(bits_equal(got, want) if want.dtype in FLOAT_DTYPES.values() else got == want)
         else:
             assert got == want or repr(got) == repr(want)
+
+
+def test_hard_rates_are_hard() -> None:
+    """Each rate tells the dropout scale fl(1/fl(1 − p)) from 1/(1 − p) rounded once, and from the scale
+    rounded to a 16-bit dtype; and the strategy draws them."""
+    f32 = np.dtype(np.float32)
+    for p in HARD_RATES:
+        s = dropout_scale(p, f32)
+        assert s != np.float32(1 / (1 - p)) and s.astype(np.float16) != s and s.astype(ml_dtypes.bfloat16) != s
+    assert len(HARD_RATES) >= 10
+    find(calls("dropout", "float16"), lambda c: c.args[1] in HARD_RATES, settings=FIND)
+
+
+@given(data=st.data())
+def test_boundary_probabilities_sit_on_a_drawn_uniform(data: st.DataObject) -> None:
+    seed, shape, drop = data.draw(seeds()), data.draw(shapes(min_side=1)), data.draw(st.booleans())
+    key = numpy_ref.key(seed)
+    p = data.draw(boundary_probabilities(key, shape, drop=drop))
+    q = 1.0 - p if drop else p
+    uniforms = numpy_ref.uniform(key, shape).astype(np.float64)
+    assert np.any((uniforms == q) | (uniforms == np.float32(q)) | (np.abs(uniforms - q) == 2**-24))
+
+
+def test_edge_probabilities_split_the_comparisons() -> None:
+    """Between them, the edges of a uniform tell ``u < q`` from ``u <= q``, from a float64 comparison and
+    from an integer threshold rounded down."""
+    u = float(numpy_ref.uniform(numpy_ref.key(3), (1,))[0])
+    qs = edge_probabilities(u, drop=False)
+    keeps = [1.0 - p for p in edge_probabilities(u, drop=True)]  # the same keep-probabilities, for dropout
+    assert keeps[:3] == qs[:3] and keeps[3] > u and np.float32(keeps[3]) == u == np.float32(qs[3]) and qs[3] > u
+    ref = [u < np.float32(q) for q in qs]
+    assert ref != [u <= np.float32(q) for q in qs]
+    assert ref != [u < q for q in qs]
+    assert ref != [int(u * 2**23) < np.floor(np.float64(np.float32(q)) * 2**23) for q in qs]
+
+
+def test_cancelling_hyperparameters_are_drawn() -> None:
+    find(calls("weight_decay_step", "float32"), lambda c: 0 < 1 - c.args[2] * c.args[3] < 1e-2, settings=FIND)
+    find(calls("sgd_step", "float32"), lambda c: c.kwargs["dampening"] in CANCELLING, settings=FIND)
+    find(
+        calls("adamw_step", "float32"),
+        lambda c: 0 < 1 - c.kwargs["lr"] * c.kwargs["weight_decay"] < 1e-2,
+        settings=FIND,
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_elements_reach_ordinary_values(dtype: str) -> None:
+    """Values with every mantissa bit in use and no risk of overflow, where a scalar rounded the wrong way shows."""
+    find(elements(dtype), lambda v: 0.5 < abs(v) < 4 and v * 2**4 != int(v * 2**4), settings=FIND)
