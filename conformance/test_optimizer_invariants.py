@@ -1,6 +1,7 @@
 """Update rules' conventions, each a statement a wrong convention breaks: lr = 0 moves nothing (the decay
 is multiplied by lr, C3); SGD's first momentum step copies the direction (no dampening then, C4); AdamW is
-Adam with decoupled decay; SGD without momentum, decoupled, is the chapter's ``weight_decay_step``."""
+Adam with decoupled decay; SGD without momentum, decoupled, is the chapter's ``weight_decay_step``; each
+factor ``1 − x`` is formed on the host, which shows where it nearly cancels."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import numpy_ref
 from conformance.assertions import assert_match
 from conformance.backends import Backend
 from conformance.calls import Call
-from conformance.strategies import calls
+from conformance.strategies import CANCELLING, calls
+from conformance.tolerances import scale, tolerance
 from numpy_ref.tree import PyTree, tree_map
 
 
@@ -76,3 +78,48 @@ def test_plain_decoupled_sgd_is_weight_decay_step(backend: Backend, op: str, dat
     chapter = Call("weight_decay_step", (params, grads, lr, lam), dtype=dtype)
     note = "compared: sgd_step(momentum=0, decoupled=True) weights (got) with weight_decay_step (want), on the backend"
     assert_match(call.on(backend)[0], chapter.on(backend), backend=backend, call=call, note=note)
+
+
+def _cancelling(data: st.DataObject, call: Call, near_one: float) -> dict:
+    """Arguments that leave one factor ``1 − x`` alone in its term, with ``x = near_one``: decoupled decay on
+    zero gradients, or (SGD, Adam) the moments of a zero state at a later step, with no decay."""
+    op, params = call.op, call.args[0]
+    zeros = tree_map(np.zeros_like, params)
+    lr = max(call.argument("lr"), 1e-3)
+    if op == "weight_decay_step":
+        return {"grad": zeros, "lr": lr, "weight_decay": near_one / lr}
+    step = max(int(call.argument("state").step), 1)
+    sgd = op == "sgd_step"
+    state = numpy_ref.SGDState(step, zeros) if sgd else numpy_ref.AdamState(step, zeros, zeros, zeros)
+    fixed = {"state": state, "decay_mask": None} | ({} if sgd else {"eps": max(call.argument("eps"), 1e-8)})
+    if data.draw(st.booleans(), label="decay"):  # w·(1 − lr·λ), and nothing else moves
+        return (
+            fixed
+            | {"grads": zeros, "lr": lr, "weight_decay": near_one / lr}
+            | ({} if op == "adamw_step" else {"decoupled": True})
+        )
+    if sgd:  # b = (1 − τ)·d
+        return fixed | {
+            "weight_decay": 0.0,
+            "nesterov": False,
+            "momentum": call.argument("momentum") or 0.9,
+            "dampening": near_one,
+        }
+    return fixed | {"weight_decay": 0.0, "betas": (near_one, data.draw(st.sampled_from(CANCELLING), label="beta2"))}
+
+
+@pytest.mark.ops("weight_decay_step", "sgd_step", "adam_step", "adamw_step")
+@given(data=st.data())
+def test_factors_near_cancellation_match_reference(backend: Backend, op: str, data: st.DataObject) -> None:
+    """``1 − lr·λ``, ``1 − τ`` and ``1 − β`` are formed in Python floats and rounded once (the protocol). With
+    ``x`` just below 1 and the factor alone in its term, one formed on the device from a rounded ``x`` is off
+    by about ``u/(1 − x)`` relatively — hundreds to thousands of ULPs — where in a random draw the other terms
+    hide it."""
+    dtype = data.draw(st.sampled_from(backend.dtypes), label="dtype")
+    near_one = data.draw(st.sampled_from(CANCELLING), label="x")
+    drawn = _draw(data, backend, op, dtype)
+    call = drawn.with_arguments(**_cancelling(data, drawn, near_one))
+    want = call.on_reference()
+    bound = scale(op, call.args, call.kwargs, want)
+    note = f"each factor 1 − x is formed in Python floats and rounded once; here x = {near_one!r}"
+    assert_match(call.on(backend), want, backend=backend, call=call, tol=tolerance(op, dtype), scale=bound, note=note)
