@@ -1,7 +1,8 @@
 """A compiling backend (its ``eager`` hook) gives the same results compiled as op by op (JAX: jit vs eager).
 
 Draws are compared on replayable backends only. One test per reference module, drawing the function:
-running op by op compiles every primitive anew, so this check is the suite's most expensive per example.
+running op by op compiles every primitive anew, so this check is the suite's most expensive per example —
+and it leaves out the large draw shape (past 2**16 elements: the stream's concern, checked by the values).
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from conformance.tolerances import scale, tolerance
 @given(data=st.data())
 def test_compiled_equals_eager(backend: Backend, family: str, data: st.DataObject) -> None:
     members = ops.members(family, draws=backend.replayable)
-    call = data.draw(any_call(members, backend.dtypes, backend.subnormals), label="call")
+    call = data.draw(any_call(members, backend.dtypes, backend.subnormals, large=False), label="call")
     compiled = call.on(backend)
     with backend.eager():
         eager = call.on(backend)
-    bound = scale(call.op, call.args, call.kwargs, call.on_reference())
+    bound = scale(call.op, call.args, call.kwargs)
     note = "compared: compiled (got) with eager (want); fused multiply-adds may differ within the tolerance"
     tol = tolerance(call.op, call.dtype)
     assert_match(compiled, eager, backend=backend, call=call, tol=tol, scale=bound, note=note)

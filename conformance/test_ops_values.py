@@ -2,7 +2,8 @@
 
 Functions that draw from the random stream are compared only on backends whose masks are replayable;
 the others are held to the same draws by structure and statistics (``test_random_*``, ``test_dropout_*``).
-Those draws are also compared at the edges of the stream's one comparison, ``uniform < float32(q)``.
+Those draws are also compared at the edges of the stream's one comparison, ``uniform < float32(q)``, and
+past the first 2**16 elements at fixed keys (where a counter that restarts in every tile goes wrong).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy_ref
 from conformance import ops
 from conformance.assertions import assert_match
 from conformance.backends import Backend
-from conformance.strategies import calls, edge_probabilities, mask_shape
+from conformance.calls import Call
+from conformance.strategies import LARGE, SEED_EDGES, calls, edge_probabilities, mask_shape
 from conformance.tolerances import scale, tolerance
 
 
@@ -48,3 +50,13 @@ def test_draws_at_the_boundary_match_reference(backend: Backend, op: str, data: 
         edged = edged if backend.subnormals else edged.without_tiny()
         note = f"{name} = {p!r} is on the edge of the uniform u = {u!r} drawn for flat index {index} of the mask"
         assert_match(edged.on(backend), edged.on_reference(), backend=backend, call=edged, note=note)
+
+
+@pytest.mark.ops("random_bits", "uniform", "bernoulli", "dropout_mask", replay=True)
+def test_draws_past_a_tile_match_reference(backend: Backend, op: str) -> None:
+    """A draw of more than 2**16 elements (a chunk of the reference's generator, a common tile size) at fixed
+    keys: every element's counter is its global flat index, whatever the chunking."""
+    for seed in SEED_EDGES[::5]:  # 0 and 2**64 − 1: key words of zeros and of ones
+        rate = {"bernoulli": (0.3,), "dropout_mask": (0.7,)}.get(op, ())
+        call = Call(op, (numpy_ref.key(seed), *rate, LARGE), seed=seed)
+        assert_match(call.on(backend), call.on_reference(), backend=backend, call=call)

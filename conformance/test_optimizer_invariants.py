@@ -14,7 +14,7 @@ import numpy_ref
 from conformance.assertions import assert_match
 from conformance.backends import Backend
 from conformance.calls import Call
-from conformance.strategies import CANCELLING, calls
+from conformance.strategies import ADAM_BOUND, CANCELLING, arrays, calls
 from conformance.tolerances import scale, tolerance
 from numpy_ref.tree import PyTree, tree_map
 
@@ -80,45 +80,47 @@ def test_plain_decoupled_sgd_is_weight_decay_step(backend: Backend, op: str, dat
     assert_match(call.on(backend)[0], chapter.on(backend), backend=backend, call=call, note=note)
 
 
-def _cancelling(data: st.DataObject, call: Call, near_one: float) -> dict:
-    """Arguments that leave one factor ``1 − x`` alone in its term, with ``x = near_one``: decoupled decay on
-    zero gradients, or (SGD, Adam) the moments of a zero state at a later step, with no decay."""
-    op, params = call.op, call.args[0]
+# One layout for every call of the test below: its subject is the scalar factors, and a compiling backend
+# then compiles each update rule once per dtype and regime instead of once per example.
+_LAYOUT = {"b": (5,), "w": (5, 3)}
+
+
+def _cancelling(data: st.DataObject, op: str, dtype: str, near_one: float) -> Call:
+    """A call that leaves one factor ``1 − x`` alone in its term, with ``x = near_one``: decoupled decay on zero
+    gradients from a zero state, or (SGD, Adam) the moments of a zero state at a later step, with no decay."""
+    params, grads = (
+        {k: data.draw(arrays(dtype, s, bound=ADAM_BOUND), label=k) for k, s in _LAYOUT.items()} for _ in "pg"
+    )
     zeros = tree_map(np.zeros_like, params)
-    lr = max(call.argument("lr"), 1e-3)
+    lr = data.draw(st.sampled_from([1e-3, 0.1, 1.0, 1 / 3, 2.5]), label="lr")
+    step = data.draw(st.sampled_from([0, 1, 2, 7, 10**6]), label="step")
     if op == "weight_decay_step":
-        return {"grad": zeros, "lr": lr, "weight_decay": near_one / lr}
-    step = max(int(call.argument("state").step), 1)
-    sgd = op == "sgd_step"
+        return Call(op, (params, zeros, lr, near_one / lr), dtype=dtype)
+    sgd, decay = op == "sgd_step", data.draw(st.booleans(), label="decay")
+    if decay:  # w·(1 − lr·λ), and nothing else moves
+        hyper = {"weight_decay": near_one / lr} | ({} if op == "adamw_step" else {"decoupled": True})
+        grads = zeros
+    elif sgd:  # b = (1 − τ)·d
+        hyper, step = {"dampening": near_one}, max(step, 1)
+    else:  # m = (1 − β1)·d, v = (1 − β2)·d²
+        hyper, step = {"weight_decay": 0.0, "betas": (near_one, data.draw(st.sampled_from(CANCELLING)))}, max(step, 1)
+    if sgd:
+        hyper["momentum"] = data.draw(st.sampled_from([0.9, 0.99, 1.0]), label="momentum")
     state = numpy_ref.SGDState(step, zeros) if sgd else numpy_ref.AdamState(step, zeros, zeros, zeros)
-    fixed = {"state": state, "decay_mask": None} | ({} if sgd else {"eps": max(call.argument("eps"), 1e-8)})
-    if data.draw(st.booleans(), label="decay"):  # w·(1 − lr·λ), and nothing else moves
-        return (
-            fixed
-            | {"grads": zeros, "lr": lr, "weight_decay": near_one / lr}
-            | ({} if op == "adamw_step" else {"decoupled": True})
-        )
-    if sgd:  # b = (1 − τ)·d
-        return fixed | {
-            "weight_decay": 0.0,
-            "nesterov": False,
-            "momentum": call.argument("momentum") or 0.9,
-            "dampening": near_one,
-        }
-    return fixed | {"weight_decay": 0.0, "betas": (near_one, data.draw(st.sampled_from(CANCELLING), label="beta2"))}
+    return Call(op, (params, grads, state), {"lr": lr, **hyper, **({} if sgd else {"eps": 1e-8})}, dtype=dtype)
 
 
 @pytest.mark.ops("weight_decay_step", "sgd_step", "adam_step", "adamw_step")
+@pytest.mark.dtypes("float32")
 @given(data=st.data())
-def test_factors_near_cancellation_match_reference(backend: Backend, op: str, data: st.DataObject) -> None:
+def test_factors_near_cancellation_match_reference(backend: Backend, op: str, dtype: str, data: st.DataObject) -> None:
     """``1 − lr·λ``, ``1 − τ`` and ``1 − β`` are formed in Python floats and rounded once (the protocol). With
     ``x`` just below 1 and the factor alone in its term, one formed on the device from a rounded ``x`` is off
     by about ``u/(1 − x)`` relatively — hundreds to thousands of ULPs — where in a random draw the other terms
-    hide it."""
-    dtype = data.draw(st.sampled_from(backend.dtypes), label="dtype")
+    hide it. In float32: float64 forms the factor as Python does, and a 16-bit result rounds most of it away."""
     near_one = data.draw(st.sampled_from(CANCELLING), label="x")
-    drawn = _draw(data, backend, op, dtype)
-    call = drawn.with_arguments(**_cancelling(data, drawn, near_one))
+    call = _cancelling(data, op, dtype, near_one)
+    call = call if backend.subnormals else call.without_tiny()
     want = call.on_reference()
     bound = scale(op, call.args, call.kwargs, want)
     note = f"each factor 1 − x is formed in Python floats and rounded once; here x = {near_one!r}"

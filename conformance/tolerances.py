@@ -112,11 +112,13 @@ def _adam_scale(a: dict, decoupled: bool) -> PyTree:
 
 def _l2_scale(a: dict, want: object) -> PyTree:
     n = sum(w.size for w, lam in zip(_abs_leaves(a["params"]), _decay(a, "params")) if lam)
+    want = numpy_ref.l2_penalty(a["params"], a["weight_decay"], decay_mask=a["decay_mask"]) if want is None else want
     return np.float64((n + 1) * abs(float(want)))  # type: ignore[arg-type]
 
 
-def scale(op: str, args: tuple, kwargs: dict, want: PyTree) -> PyTree:
-    """A tree shaped like ``want`` of term magnitudes (float64), or ``None`` for "measure against ``|want|``"."""
+def scale(op: str, args: tuple, kwargs: dict, want: PyTree = None) -> PyTree:
+    """A tree shaped like the reference's result of term magnitudes (float64), or ``None`` for "measure against
+    ``|want|``"; ``want``, the reference's result if the caller has it, saves computing it again."""
     if op not in ("weight_decay_step", "sgd_step", "adam_step", "adamw_step", "l2_penalty"):
         return None
     a = _arguments(op, args, kwargs)

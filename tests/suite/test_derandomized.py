@@ -51,4 +51,4 @@ def test_a_ports_literals_change_plain_hypothesis_draws(tmp_path: Path) -> None:
 
 def test_regref_sessions_draw_the_same_examples_for_every_port(tmp_path: Path) -> None:
     a, b = _drawn(tmp_path, "a", regref=True), _drawn(tmp_path, "b", regref=True)
-    assert len(a) == 40 and a == b
+    assert len(a) >= 40 and a == b  # ten examples of four calls (and any a filter rejected half drawn)
