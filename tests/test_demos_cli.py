@@ -115,6 +115,7 @@ def test_ctrl_c_prints_the_runs_and_epochs_that_finished(tmp_path, monkeypatch, 
     rows = [line.split() for line in out.splitlines() if " numpy " in line]
     assert [row[0] for row in rows] == ["0", "3"]
     assert "weight decay after 10 epochs" in out and "interrupted: the tables hold the runs and epochs" in out
+    assert "the test loss ended at" not in out  # no reading of a run cut short
     assert plot.read_bytes().startswith(PNG)
 
 
@@ -131,3 +132,25 @@ def test_python_dash_m_regref_demo_runs_from_the_repo_root(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "‖w‖" in done.stdout and plot.is_file()
+
+
+def test_ctrl_c_in_the_dropout_demo_keeps_the_finished_epochs(monkeypatch, capsys):
+    """Interrupted in the second run's second epoch: the first run whole, the second's first epoch."""
+    from regref.demos import classifier
+
+    calls = []
+
+    def interrupt(*args):
+        calls.append(1)
+        if len(calls) == 7:  # two evaluations (train, test) an epoch
+            raise KeyboardInterrupt
+        return real(*args)
+
+    real = classifier.evaluate
+    monkeypatch.setattr(classifier, "evaluate", interrupt)
+    assert main(["dropout", "--epochs", "2", "--verbose"]) == 130
+    out = capsys.readouterr().out
+    rows = [line.split()[:2] for line in out.splitlines() if line.lstrip().startswith("numpy ")]
+    assert rows == [["numpy", "0.3,"], ["numpy", "off"]]
+    assert "numpy: per epoch" in out and "interrupted: the tables hold the runs and epochs" in out
+    assert "without dropout the test loss" not in out  # no reading of a run cut short

@@ -3,6 +3,8 @@ conformance`` kept as an alias, one-line usage errors, and each command importin
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from importlib.metadata import version
@@ -70,3 +72,43 @@ def test_checking_the_reference_loads_no_framework(tmp_path: Path) -> None:
     loaded = result.stdout.splitlines()[-1]
     assert "all checks pass" in result.stdout and "'pytest'" in loaded
     assert not {"'torch'", "'jax'", "'matplotlib'", "'sklearn'", "'scipy'"} & set(loaded.strip("[]").split(", "))
+
+
+#: regref.demos, bottom up: a module imports only from layers below its own (lazy imports in functions too).
+LAYERS = (
+    ("idx", "sampling", "backends", "console"),
+    ("datasets",),
+    ("linreg", "classifier", "uncertainty"),
+    ("plotting",),
+    ("weight_decay", "dropout", "mc_dropout"),
+    ("cli",),
+)
+
+
+def test_the_demos_import_in_one_direction() -> None:
+    layer = {name: i for i, names in enumerate(LAYERS) for name in names}
+    demos = ROOT / "regref" / "demos"
+    assert set(layer) == {p.stem for p in demos.glob("*.py")} - {"__init__"}
+    upward = []
+    for path in demos.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                targets = [node.module] if node.module else [alias.name for alias in node.names]
+                upward += [(path.stem, t) for t in targets if layer[t] >= layer.get(path.stem, -1)]
+    assert not upward, f"imports against the layering: {upward}"
+
+
+def test_nothing_refers_to_files_outside_the_repository() -> None:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    outside = re.compile(r"shared/reference|/work/|\.\./\.\./")
+    offenders = [
+        name
+        for name in filter(None, listed.split("\0"))
+        if name != "tests/test_front_door.py"  # this test spells the patterns out
+        and (ROOT / name).suffix in (".py", ".md", ".toml", ".sh", "") and (ROOT / name).is_file()
+        and outside.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))
+    ]  # fmt: skip
+    assert not offenders

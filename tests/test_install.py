@@ -125,10 +125,11 @@ def _shown(line: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def test_the_bare_install_has_no_extras(bare: dict[str, str], tmp_path: Path) -> None:
+def test_the_bare_install_has_no_extras_and_no_experiments_package(bare: dict[str, str], tmp_path: Path) -> None:
     probe = "import importlib.util, sys; print([m for m in sys.argv[1:] if importlib.util.find_spec(m)])"
-    result = sh(f"python -c '{probe}' {' '.join(EXTRAS_ONLY)} regref numpy_ref pytest", tmp_path, bare)
-    assert result.stdout.strip() == "['regref', 'numpy_ref', 'pytest']", result.stderr
+    modules = [*EXTRAS_ONLY, "experiments", "regref", "numpy_ref", "conformance", "pytest"]
+    result = sh(f"python -c '{probe}' {' '.join(modules)}", tmp_path, bare)
+    assert result.stdout.strip() == "['regref', 'numpy_ref', 'conformance', 'pytest']", result.stderr
 
 
 def test_the_newcomers_session_runs_as_documented(bare: dict[str, str], tmp_path: Path) -> None:

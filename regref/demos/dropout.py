@@ -70,8 +70,8 @@ def run(
         console.print(summary_table(finished, setup.epochs))
         if agreement(finished):
             console.print(agreement(finished), highlight=False)
-        pair = [h for h in finished if h.backend == backends[0].name]
-        if len(pair) == 2:
+        pair = [h for h in finished if h.backend == backends[0].name and len(h.test_loss) == setup.epochs]
+        if len(pair) == 2:  # read only whole runs
             console.print(reading(*pair, n_test=len(data.y_test)), highlight=False)
         if plot is not None and finished:
             from .plotting import plot_dropout

@@ -59,12 +59,13 @@ def _legend(fig: Figure, models: dict[str, str], backends: Sequence[str], pairs:
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 7), fontsize="small")
 
 
-def _save(fig: Figure, path: Path) -> None:
+def _save(fig: Figure, path: Path) -> Figure:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
+    return fig
 
 
-def plot_weight_decay(runs: Sequence[LinregRun], path: Path, w_star_norm: float) -> None:
+def plot_weight_decay(runs: Sequence[LinregRun], path: Path, w_star_norm: float) -> Figure:
     """Train and test loss (log scale) beside ‖w‖, per λ, against epochs."""
     fig, (ax_loss, ax_norm) = _figure(2)
     models = {f"λ = {lambd:g}": f"C{i}" for i, lambd in enumerate(dict.fromkeys(r.lambd for r in runs))}
@@ -82,10 +83,10 @@ def plot_weight_decay(runs: Sequence[LinregRun], path: Path, w_star_norm: float)
     for ax in (ax_loss, ax_norm):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _legend(fig, models, list(dict.fromkeys(r.backend for r in runs)))
-    _save(fig, path)
+    return _save(fig, path)
 
 
-def plot_dropout(histories: Sequence[History], path: Path) -> None:
+def plot_dropout(histories: Sequence[History], path: Path) -> Figure:
     """Cross-entropy (log scale) and accuracy per epoch, train dashed and test solid, dropout on and off."""
     fig, (ax_loss, ax_acc) = _figure(2)
     models = {describe_rates(r): f"C{i}" for i, r in enumerate(dict.fromkeys(h.rates for h in histories))}
@@ -101,7 +102,7 @@ def plot_dropout(histories: Sequence[History], path: Path) -> None:
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _legend(fig, models, list(dict.fromkeys(h.backend for h in histories)))
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def _counts(bins: Sequence[Bin]) -> str:
@@ -109,7 +110,7 @@ def _counts(bins: Sequence[Bin]) -> str:
     return f"{len(bins)} bins of {low if low == high else f'{low}–{high}'} examples"
 
 
-def plot_mc_dropout(results: Sequence[MCResult], bins: int, path: Path) -> None:
+def plot_mc_dropout(results: Sequence[MCResult], bins: int, path: Path) -> Figure:
     """Error rate against the MC spread, and accuracy against confidence (reliability), in ``bins`` equal-count
     bins of the test set — no bin so small that its rate is noise; their counts in the titles."""
     fig, (ax_spread, ax_conf) = _figure(2)
@@ -126,4 +127,4 @@ def plot_mc_dropout(results: Sequence[MCResult], bins: int, path: Path) -> None:
     ax_conf.set(xlabel="confidence max p̄ (bin mean)", ylabel="accuracy", xlim=(edge, 1.005), ylim=(edge, 1.005),
                 title=f"reliability, dotted: calibrated ({_counts(by_conf)})")  # fmt: skip
     _legend(fig, {"equal-count bins of the test set": "C3"}, [r.backend for r in results], pairs=False)
-    _save(fig, path)
+    return _save(fig, path)

@@ -50,8 +50,9 @@ def run(
                 console.print(epoch_table(f"{backend}: per logged epoch", mine[0].epochs, series))
         console.print(summary_table(finished, seed, setup.epochs))
         console.print(BOOK, style="dim")
-        if len({r.lambd for r in finished}) > 1:
-            console.print(reading(finished), highlight=False)
+        whole = [r for r in finished if r.epochs[-1] == setup.epochs]
+        if len({r.lambd for r in whole}) > 1:  # read only whole runs
+            console.print(reading(whole), highlight=False)
         if plot is not None and finished:
             from .plotting import plot_weight_decay
 
