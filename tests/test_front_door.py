@@ -7,7 +7,7 @@ import ast
 import re
 import subprocess
 import sys
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,14 @@ def test_one_version() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "version" not in pyproject["project"] and pyproject["project"]["dynamic"] == ["version"]
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "regref.__version__"}
-    assert regref.__version__ == version("regref")
+
+
+def test_the_installed_metadata_carries_it() -> None:
+    try:
+        installed = version("regref")
+    except PackageNotFoundError:
+        pytest.skip("regref runs from the checkout without being installed (as on the GPU machines)")
+    assert installed == regref.__version__
 
 
 @pytest.mark.parametrize("module", ["regref", "conformance"])
@@ -101,8 +108,10 @@ def test_the_demos_import_in_one_direction() -> None:
 def test_nothing_refers_to_files_outside_the_repository() -> None:
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
+        cwd=ROOT, capture_output=True, check=False,
     ).stdout.decode()  # fmt: skip
+    if not listed:
+        pytest.skip("not a git checkout: no list of the repository's files")
     outside = re.compile(r"shared/reference|/work/|\.\./\.\./")
     offenders = [
         name

@@ -15,7 +15,8 @@ from conftest import REPO, plugin_args, run_pytest
 from conformance import locate
 from conformance.backends import Backend, Unavailable, select
 
-PYTEST = Path(sys.executable).parent / "pytest"  # the script: unlike `python -m`, it does not put cwd on sys.path
+# What the `pytest` script does, which — unlike `python -m pytest` — does not put the working directory on sys.path.
+PYTEST = [sys.executable, "-c", "import sys; sys.path.remove(''); import pytest; sys.exit(pytest.console_main())"]
 PORTS = ("myport", "mine", "helper", "mypkg", "mypkg.backends", "hollow_port", "ghost_impl")
 
 
@@ -63,7 +64,7 @@ def _ports(tmp_path: Path) -> Path:
 def test_pytest_finds_the_port_where_it_is_written(tmp_path: Path, spec: str) -> None:
     """The ``pytest`` script, with nothing of the working directory on PYTHONPATH."""
     work = _ports(tmp_path)
-    args = [str(PYTEST), "-p", "no:cacheprovider", *plugin_args(), "--pyargs", "conformance.test_backend_protocol"]
+    args = [*PYTEST, "-p", "no:cacheprovider", *plugin_args(), "--pyargs", "conformance.test_backend_protocol"]
     env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
     result = subprocess.run(
         [*args, "--backend", spec, "-q"], cwd=work, env=env, capture_output=True, text=True, check=False
