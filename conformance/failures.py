@@ -4,8 +4,8 @@ A port with one bug fails the same test once per dtype, and several tests at onc
 that is a wall of near-identical messages. Here the runs of one test on one backend that differ only in
 their dtype form one :class:`FailureGroup`, which keeps one message (with its repro) and lists the
 dtypes and shapes the others failed on. Groups are ordered by how directly their test names the broken
-rule: an invariant ("an element is neither +0.0 nor x·s") before a statistical test, before a plain
-"differs from the reference".
+rule: writing into an input, or an invariant ("an element is neither +0.0 nor x·s"), before a
+statistical test, before a plain "differs from the reference".
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from numpy_ref.dtypes import FLOAT_DTYPES
 __all__ = ["ASPECT_ORDER", "Failure", "FailureGroup", "group"]
 
 #: Aspects (the ``test_<area>_<aspect>.py`` suffix), most specific message first; others go before ``values``.
-ASPECT_ORDER = ("protocol", "invariants", "errors", "purity", "gradients", "statistics", "compiled", "devices")
+#: Purity leads the invariants: a port that writes into its inputs fails other checks as a consequence.
+ASPECT_ORDER = ("protocol", "purity", "invariants", "errors", "gradients", "statistics", "compiled", "devices")
 _LAST = ("trajectories", "values")  # "differs from the reference": true, but the least telling
 
 _SHAPES = re.compile(r"shapes ((?:\([^)]*\)(?:, )?)+)")

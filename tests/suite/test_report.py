@@ -104,3 +104,11 @@ def test_renderings_show_every_column_cell_legend_and_failure() -> None:
     text = console.export_text()
     assert "torch" in text and "(not installed)" in text and "pass · 0 ulp" in text
     assert "✗ numpy · dropout invariants · 1 test" in text and "numpy: dropout: broken" in text
+
+
+def test_a_port_that_writes_into_its_inputs_hears_that_first() -> None:
+    failures = [
+        _failure("t_invariant[mine]", "invariants", "mine: sgd_step: differs from the reference"),
+        _failure("t_pure[sgd-mine-float16]", "purity", "mine: sgd_step: returns an input's memory"),
+    ]
+    assert [g.aspect for g in group(failures)] == ["purity", "invariants"]
