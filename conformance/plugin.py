@@ -2,8 +2,9 @@
 
 Registered as the ``pytest11`` entry point ``regref``, so ``pytest --pyargs conformance`` works from
 any directory once regref is installed (``-p conformance.plugin`` does the same from a checkout).
-Options: ``--backend NAME_OR_MODULE`` (repeatable; else ``REGREF_BACKEND``, comma-separated; else
-every registered backend) and Hypothesis's ``--hypothesis-profile`` (``regref-ci``, the default:
+Options: ``--backend SPEC`` (a registered name, a module, a path to a .py file: :mod:`conformance.backends`;
+repeatable; else ``REGREF_BACKEND``, comma-separated; else every registered backend; a spec that names
+nothing is a usage error) and Hypothesis's ``--hypothesis-profile`` (``regref-ci``, the default:
 derandomized; ``regref-deep``: ten times the examples, random). Neither has a deadline: JAX compiles on a
 first call. The names are namespaced so that Hypothesis's own ``ci`` profile — which it loads by itself
 when it sees a CI machine — and any other project's profiles are never overwritten; both derive from
@@ -25,8 +26,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from . import ops
-from .backends import Backend, Unavailable, select
+from . import locate, ops
+from .backends import Backend, Unavailable, select, specs
+from .cache import keep_hypothesis_files_in_the_cache
 from .deviations import Deviation, for_backend
 from .protocol import OPTIONAL_HOOKS
 from .recording import measuring
@@ -62,7 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         dest="regref_backend",
         metavar="NAME",
-        help="backend to check: a registered name (numpy, jax, torch), a module or module:attr; repeatable",
+        help="backend to check: a registered name (numpy, jax, torch), a module (importable or in the current "
+        "directory), a path to a .py file, or module:object; repeatable",
     )
 
 
@@ -84,6 +87,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     if config.getoption("hypothesis_profile", None) is None and _runs_regref(config):
         settings.load_profile(PROFILES["ci"])
+    if _runs_regref(config):
+        keep_hypothesis_files_in_the_cache(config)
+    chosen, explicit = specs(config.getoption("regref_backend", None))
+    for spec in chosen if explicit else ():
+        try:
+            locate.find(spec)  # a name that matches nothing ends the session before collection
+        except locate.NotFound as error:
+            raise pytest.UsageError(str(error)) from None
     config.stash[_USED] = set()
 
 

@@ -4,10 +4,10 @@
 A framework whose behaviour changes fails the test of that row, naming the behaviour, the pinned verdict
 and what was measured now — it never just yields a silently different report. Rows are
 ``framework | API | behaviour | verdict | measured``, recorded from a run on the versions in
-``PINNED_FOR`` and checked by hand against the frameworks' sources and documentation
-(/work/shared/reference/framework-semantics.md); ``keras[*]`` stands for both keras backends and
-``[*]`` after an API for all three torch.optim implementations. One run of every probe (~40 s on 2
-cores, the keras backends in subprocesses beside the rest) serves every test here.
+``PINNED_FOR`` and checked by hand against the frameworks' sources and documentation; ``keras[*]``
+stands for both keras backends and ``[*]`` after an API for all three torch.optim implementations. One
+run of every probe (~40 s on 2 cores, the keras backends in subprocesses beside the rest) serves every
+test here.
 """
 
 from __future__ import annotations

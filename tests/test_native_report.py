@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance import cli
 from conformance.native import report, runner
 from conformance.native.finding import AGREES, DIFFERS, ERROR, NOT_INSTALLED, Finding
 from conformance.native.render import merged, to_markdown
+from regref import cli
 
 ROWS = [
     Finding(AGREES, "coupled", "0 ULPs", framework="torch", api="optim.SGD [foreach]", behaviour="coupling"),
