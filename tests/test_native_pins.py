@@ -42,6 +42,7 @@ torch | optim.SGD [*] | dampening at the first step | agrees | buffer = d at ste
 torch | optim.SGD [*] | lr inside or outside the velocity | agrees | outside: w −= lr·b
 torch | optim.SGD [*] | lr inside or outside the velocity, constant lr | agrees | outside: w −= lr·b
 torch | optim.SGD [*] | nesterov | agrees | w −= lr·(d + μ·b)
+torch | optim.SGD [*] | nesterov without momentum, or with dampening | agrees | nesterov with momentum=0: ValueError; nesterov with dampening=0.5: ValueError
 torch | optim.SGD [*] | decay of 1-D leaves (biases) | agrees | every leaf decayed, 1-D (biases) too
 torch | optim.SGD [*] | decay mask | agrees | spared leaves not decayed
 torch | optim.SGD [*] | infinite weight with weight_decay = 0 | agrees | λ = 0 skipped: inf stays inf
@@ -160,6 +161,7 @@ optax | add_decayed_weights → sgd | dampening at the first step | not applicab
 optax | add_decayed_weights → sgd | lr inside or outside the velocity | agrees | outside: w −= lr·b
 optax | add_decayed_weights → sgd | lr inside or outside the velocity, constant lr | agrees | outside: w −= lr·b
 optax | add_decayed_weights → sgd | nesterov | agrees | w −= lr·(d + μ·b)
+optax | add_decayed_weights → sgd | nesterov without momentum, or with dampening | differs | nesterov with momentum=0: no error, a step
 optax | add_decayed_weights → sgd | decay of 1-D leaves (biases) | agrees | every leaf decayed, 1-D (biases) too
 optax | add_decayed_weights → sgd | decay mask | agrees | spared leaves not decayed
 optax | add_decayed_weights → sgd | infinite weight with weight_decay = 0 | agrees | λ = 0 skipped: inf stays inf
@@ -245,6 +247,7 @@ keras[*] | optimizers.SGD | dampening at the first step | not applicable | optim
 keras[*] | optimizers.SGD | lr inside or outside the velocity | differs | inside: m = μ·m − lr·g; w += m
 keras[*] | optimizers.SGD | lr inside or outside the velocity, constant lr | agrees | outside: w −= lr·b
 keras[*] | optimizers.SGD | nesterov | agrees | w −= lr·(d + μ·b)
+keras[*] | optimizers.SGD | nesterov without momentum, or with dampening | differs | nesterov with momentum=0: no error, a step
 keras[*] | optimizers.SGD | decay of 1-D leaves (biases) | agrees | every leaf decayed, 1-D (biases) too
 keras[*] | optimizers.SGD | decay mask | agrees | spared leaves not decayed
 keras[jax] | optimizers.SGD | infinite weight with weight_decay = 0 | differs | λ·w formed anyway: 0·inf = NaN
@@ -404,6 +407,7 @@ regref | numpy_ref.sgd_step | dampening at the first step | agrees | buffer = d 
 regref | numpy_ref.sgd_step | lr inside or outside the velocity | agrees | outside: w −= lr·b
 regref | numpy_ref.sgd_step | lr inside or outside the velocity, constant lr | agrees | outside: w −= lr·b
 regref | numpy_ref.sgd_step | nesterov | agrees | w −= lr·(d + μ·b)
+regref | numpy_ref.sgd_step | nesterov without momentum, or with dampening | agrees | nesterov with momentum=0: ValueError; nesterov with dampening=0.5: ValueError
 regref | numpy_ref.sgd_step | decay of 1-D leaves (biases) | agrees | every leaf decayed, 1-D (biases) too
 regref | numpy_ref.sgd_step | decay mask | agrees | spared leaves not decayed
 regref | numpy_ref.sgd_step | infinite weight with weight_decay = 0 | agrees | λ = 0 skipped: inf stays inf
@@ -475,6 +479,9 @@ SGD · lr inside or outside the velocity, constant lr
     outside: w −= lr·b ← torch optim.SGD [single-tensor, foreach, fused]; optax add_decayed_weights → sgd; keras[jax, torch] optimizers.SGD; regref numpy_ref.sgd_step
 SGD · nesterov
     w −= lr·(d + μ·b) ← torch optim.SGD [single-tensor, foreach, fused]; optax add_decayed_weights → sgd; keras[jax, torch] optimizers.SGD; regref numpy_ref.sgd_step
+SGD · nesterov without momentum, or with dampening
+    nesterov with momentum=0: ValueError; nesterov with dampening=0.5: ValueError ← torch optim.SGD [single-tensor, foreach, fused]; regref numpy_ref.sgd_step
+    nesterov with momentum=0: no error, a step ← optax add_decayed_weights → sgd; keras[jax, torch] optimizers.SGD
 SGD · decay of 1-D leaves (biases)
     every leaf decayed, 1-D (biases) too ← torch optim.SGD [single-tensor, foreach, fused]; optax add_decayed_weights → sgd; keras[jax, torch] optimizers.SGD; regref numpy_ref.sgd_step
 SGD · decay mask

@@ -33,6 +33,7 @@ CONDITIONS = {
     "lr inside or outside the velocity": "with momentum, only when lr changes between steps (a schedule)",
     "lr inside or outside the velocity, constant lr": "with momentum and a constant lr: the control of the row above",
     "nesterov": "with nesterov=True",
+    "nesterov without momentum, or with dampening": "nesterov=True with momentum = 0, or with dampening > 0",
     "ε placement": "when ε is not negligible beside √v̂ (gradients of 1e-4 and less)",
     "bias correction with β₂ = 0.999": "with a β that float32 does not represent (0.999, the default): ~1e-5 relative",
     "amsgrad": "with amsgrad=True, once the gradients shrink",
@@ -104,6 +105,7 @@ CONVENTIONS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
             ("SGD", "dampening at the first step"),
             ("SGD", "lr inside or outside the velocity"),
             ("SGD", "nesterov"),
+            ("SGD", "nesterov without momentum, or with dampening"),
         ),
     ),
     "C5": (
@@ -174,6 +176,10 @@ CONVENTIONS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "C13": (
         "bad values raise ValueError and bad types TypeError, naming the argument and the value — the same class "
         "on every backend",
-        ((_DROPOUT, "out-of-range rates"), ("L2 penalty", "negative or non-finite λ")),
+        (
+            (_DROPOUT, "out-of-range rates"),
+            ("L2 penalty", "negative or non-finite λ"),
+            ("SGD", "nesterov without momentum, or with dampening"),
+        ),
     ),
 }

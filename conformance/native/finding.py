@@ -34,6 +34,7 @@ __all__ = [
     "VERDICTS",
     "Finding",
     "digest",
+    "refusals",
     "show",
 ]
 
@@ -104,6 +105,19 @@ def digest(outputs: Any) -> str:
         h.update(f"{a.dtype.name}{a.shape}".encode())
         h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()[:12]
+
+
+def refusals(parts: list[str], smallest: str, evidence: str = "the reference raises ValueError for each") -> Finding:
+    """How an API met bad values (``parts``: one ``"setting: outcome"`` each): it agrees where each is a ValueError,
+    which the reference raises for a bad value (C13)."""
+    ok = all(p.endswith("ValueError") for p in parts)
+    return Finding(
+        AGREES if ok else DIFFERS,
+        "; ".join(parts),
+        smallest="" if ok else smallest,
+        evidence=evidence,
+        digest=digest(parts),
+    )
 
 
 def show(x: object, width: int = 8) -> str:

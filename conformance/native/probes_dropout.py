@@ -14,7 +14,7 @@ import numpy as np
 
 from .compare import bits_error
 from .dropping import category, changes, forward, kept, key, outcome, zeros_report
-from .finding import AGREES, DIFFERS, NOT_APPLICABLE, Finding, digest, show
+from .finding import AGREES, DIFFERS, NOT_APPLICABLE, Finding, digest, refusals, show
 from .probes_survivors import DTYPES, X, supported
 
 __all__ = ["PROBES", "zeros_finding"]
@@ -116,14 +116,7 @@ def out_of_range(adapter: Any) -> Finding:
         kind, value = outcome(lambda r=rate: forward(adapter, x, r, key(0)))
         parts.append(f"p={rate}: {kind if kind != 'ok' else 'no error, returns ' + show(value)}")
         evidence.append(f"p={rate}: " + (f"{kind}: {value}" if kind != "ok" else show(value)))
-    ok = all(p.endswith("ValueError") for p in parts)
-    return Finding(
-        AGREES if ok else DIFFERS,
-        "; ".join(parts),
-        smallest="" if ok else "x=[1, 1, 1, 1]",
-        evidence=" | ".join(evidence),
-        digest=digest(parts),
-    )
+    return refusals(parts, "x=[1, 1, 1, 1]", " | ".join(evidence))
 
 
 PROBES: dict[str, Callable[[Any], Finding]] = {

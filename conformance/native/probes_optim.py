@@ -17,7 +17,8 @@ from numpy_ref.tree import flatten, unflatten
 
 from . import hypotheses as h
 from .compare import Case, bits_error, classify
-from .finding import Finding
+from .dropping import outcome
+from .finding import Finding, refusals
 from .trajectories import INITS, cases, hyper_text, long_case, run_trajectory, trajectory_probe
 
 __all__ = ["LONG_STEPS", "PROBES"]
@@ -110,6 +111,22 @@ def _without_gradient(op: str) -> Callable[[Any], Finding]:
     return probe
 
 
+def _nesterov_without_momentum(adapter: Any) -> Finding:
+    """Nesterov needs momentum and no dampening: which of the two bad settings the API refuses, and how."""
+    w, parts, backend = np.float32([1.0, -2.0]), [], h.as_backend(adapter)
+
+    def step(hyper: dict) -> Any:
+        return run_trajectory(adapter.sgd_step, adapter.sgd_init, backend.native, backend.numpy, (w, [w]), [hyper])
+
+    for label, bad in (("momentum=0", {"momentum": 0.0}), ("dampening=0.5", {"momentum": 0.9, "dampening": 0.5})):
+        hyper = {"lr": 0.1, "nesterov": True, **bad}
+        if any(name not in adapter.NAMES["sgd_step"] for name in hyper):
+            continue  # no dampening to set
+        kind, _ = outcome(lambda hyper=hyper: step(hyper))
+        parts.append(f"nesterov with {label}: {kind if kind != 'ok' else 'no error, a step'}")
+    return refusals(parts, "w=[1, -2], g=[1, -2], lr=0.1")
+
+
 #: op → behaviour → probe(adapter) -> Finding.
 PROBES: dict[str, dict[str, Callable[[Any], Finding]]] = {
     op: {"coupled or decoupled decay": trajectory_probe(op, [_DECAY[op]] * 3, _coupling(op), cases(3))} for op in INITS
@@ -135,6 +152,7 @@ PROBES["sgd_step"].update(
             {"w −= lr·(d + μ·b)": h.reference("sgd_step"), "plain momentum": h.reference("sgd_step", nesterov=False)},
             cases(3),
         ),
+        "nesterov without momentum, or with dampening": _nesterov_without_momentum,
     }
 )
 for _op in ("adam_step", "adamw_step"):
