@@ -64,7 +64,7 @@ def headline_markdown(findings: list[Finding], separations: bool = True) -> str:
 def conventions_markdown(findings: list[Finding]) -> str:
     """C1–C13: what the reference does, which framework APIs agree on every row that measures it, who differs."""
     cells = convention_cells(rows(findings))
-    body = [(c, _cell(text), *(_cell(x) for x in cells[c])) for c, (text, _) in CONVENTIONS.items()]
+    body = [(c, _cell(text), *(_cell(x) or "—" for x in cells[c])) for c, (text, _) in CONVENTIONS.items()]
     return "\n".join(_table(("", "convention", "agrees", "differs"), body)) + "\n"
 
 
