@@ -53,7 +53,7 @@ torch | optim.SGD [*] | default momentum | agrees | momentum=0
 torch | optim.SGD [*] | default dampening | agrees | dampening=0
 torch | optim.SGD [*] | default nesterov | agrees | nesterov=False
 torch | optim.SGD [*] | default weight_decay | agrees | weight_decay=0
-torch | optim.SGD [single-tensor] | compiled vs eager | agrees | compiled = eager within the tolerance
+torch | optim.SGD [single-tensor] | compiled vs eager | agrees | compiled = eager, within the tolerance
 torch | optim.Adam [*] | coupled or decoupled decay | agrees | coupled: λ·w added to the gradient
 torch | optim.Adam [*] | ε placement | agrees | ε added to √v̂, after the bias correction
 torch | optim.Adam [*] | bias correction with β₂ = 0.999 | agrees | 1 − βᵗ from the exact β, rounded once
@@ -65,7 +65,7 @@ torch | optim.Adam [*] | default lr | agrees | lr=0.001
 torch | optim.Adam [*] | default betas | agrees | betas=(0.9, 0.999)
 torch | optim.Adam [*] | default eps | agrees | eps=1e-08
 torch | optim.Adam [*] | default weight_decay | agrees | weight_decay=0
-torch | optim.Adam [single-tensor] | compiled vs eager | agrees | compiled = eager within the tolerance
+torch | optim.Adam [single-tensor] | compiled vs eager | differs | 1 − βᵗ formed in float32 from β rounded to float32
 torch | optim.AdamW [*] | coupled or decoupled decay | agrees | decoupled: w·(1 − lr·λ) before the step
 torch | optim.AdamW [*] | ε placement | agrees | ε added to √v̂, after the bias correction
 torch | optim.AdamW [*] | bias correction with β₂ = 0.999 | agrees | 1 − βᵗ from the exact β, rounded once
@@ -78,7 +78,7 @@ torch | optim.AdamW [*] | default lr | agrees | lr=0.001
 torch | optim.AdamW [*] | default betas | agrees | betas=(0.9, 0.999)
 torch | optim.AdamW [*] | default eps | agrees | eps=1e-08
 torch | optim.AdamW [*] | default weight_decay | agrees | weight_decay=0.01
-torch | optim.AdamW [single-tensor] | compiled vs eager | agrees | compiled = eager within the tolerance
+torch | optim.AdamW [single-tensor] | compiled vs eager | differs | 1 − βᵗ formed in float32 from β rounded to float32
 torch | optim.Adam(decoupled_weight_decay=True) [*] | coupled or decoupled decay | agrees | decoupled: w·(1 − lr·λ) before the step
 torch | optim.Adam(decoupled_weight_decay=True) [*] | ε placement | agrees | ε added to √v̂, after the bias correction
 torch | optim.Adam(decoupled_weight_decay=True) [*] | bias correction with β₂ = 0.999 | agrees | 1 − βᵗ from the exact β, rounded once
@@ -129,7 +129,7 @@ torch | nn.Dropout | evaluation mode (training=False) | agrees | identity
 torch | nn.Dropout | evaluation mode, aliasing | agrees | returns the input itself
 torch | nn.Dropout | autodiff gradient | differs | kept: dy·fl(1/fl(1 − p)); dropped: dy·0 (−0.0 where dy < 0)
 torch | nn.Dropout | gradient at p = 1 | differs | negative → -0.0; others +0.0
-torch | nn.Dropout | compiled vs eager (masks and values) | not measured | torch.compile is measured on nn.functional.dropout only (a compile costs ~20 s on CPU)
+torch | nn.Dropout | compiled vs eager (masks and values) | not measured | torch.compile is measured on nn.functional.dropout only (each compile costs seconds)
 torch | nn.Dropout | mask replays the reference's key | differs | its own generator: not the reference's mask
 torch | nn.Dropout | mask statistics | agrees | consistent with independent Bernoulli(1 − p)
 torch | nn.Dropout | same key, same mask | agrees | same key: same mask; different keys: different masks
@@ -149,7 +149,7 @@ torch | nn.functional.dropout1d/2d/3d | evaluation mode (training=False) | agree
 torch | nn.functional.dropout1d/2d/3d | evaluation mode, aliasing | agrees | returns the input itself
 torch | nn.functional.dropout1d/2d/3d | autodiff gradient | differs | kept: dy·fl(1/fl(1 − p)); dropped: dy·0 (−0.0 where dy < 0)
 torch | nn.functional.dropout1d/2d/3d | gradient at p = 1 | differs | negative → -0.0; others +0.0
-torch | nn.functional.dropout1d/2d/3d | compiled vs eager (masks and values) | not measured | torch.compile is measured on nn.functional.dropout only (a compile costs ~20 s on CPU)
+torch | nn.functional.dropout1d/2d/3d | compiled vs eager (masks and values) | not measured | torch.compile is measured on nn.functional.dropout only (each compile costs seconds)
 torch | nn.functional.dropout1d/2d/3d | mask replays the reference's key | differs | its own generator: not the reference's mask
 torch | nn.functional.dropout1d/2d/3d | mask statistics | agrees | consistent with independent Bernoulli(1 − p)
 torch | nn.functional.dropout1d/2d/3d | same key, same mask | agrees | same key: same mask; different keys: different masks
@@ -172,7 +172,7 @@ optax | add_decayed_weights → sgd | default momentum | agrees | momentum=0
 optax | add_decayed_weights → sgd | default dampening | not applicable | add_decayed_weights → sgd has no counterpart of the reference's 'dampening'
 optax | add_decayed_weights → sgd | default nesterov | agrees | nesterov=False
 optax | add_decayed_weights → sgd | default weight_decay | agrees | weight_decay=0
-optax | add_decayed_weights → sgd | compiled vs eager | agrees | compiled = eager within the tolerance
+optax | add_decayed_weights → sgd | compiled vs eager | agrees | compiled = eager, within the tolerance
 optax | add_decayed_weights → adam | coupled or decoupled decay | agrees | coupled: λ·w added to the gradient
 optax | add_decayed_weights → adam | ε placement | agrees | ε added to √v̂, after the bias correction
 optax | add_decayed_weights → adam | bias correction with β₂ = 0.999 | differs | 1 − βᵗ formed in float32 from β rounded to float32
@@ -184,7 +184,7 @@ optax | add_decayed_weights → adam | default lr | differs | lr: no default (re
 optax | add_decayed_weights → adam | default betas | agrees | betas=(0.9, 0.999)
 optax | add_decayed_weights → adam | default eps | agrees | eps=1e-08
 optax | add_decayed_weights → adam | default weight_decay | agrees | weight_decay=0
-optax | add_decayed_weights → adam | compiled vs eager | agrees | compiled = eager within the tolerance
+optax | add_decayed_weights → adam | compiled vs eager | agrees | compiled = eager, within the tolerance
 optax | sgd → add_decayed_weights | coupled or decoupled decay | differs | λ·w added after the lr scaling: w·(1 + λ) − step
 optax | adam → add_decayed_weights | coupled or decoupled decay | differs | λ·w added after the lr scaling: w·(1 + λ) − step
 optax | adamw | coupled or decoupled decay | agrees | decoupled: w·(1 − lr·λ) before the step
@@ -199,7 +199,7 @@ optax | adamw | default lr | differs | lr: no default (required)
 optax | adamw | default betas | agrees | betas=(0.9, 0.999)
 optax | adamw | default eps | agrees | eps=1e-08
 optax | adamw | default weight_decay | differs | weight_decay=0.0001
-optax | adamw | compiled vs eager | agrees | compiled = eager within the tolerance
+optax | adamw | compiled vs eager | agrees | compiled = eager, within the tolerance
 flax | linen.Dropout | survivors, float32 | agrees | x·fl(1/fl(1 − p))
 flax | linen.Dropout | survivors, float16 | differs | x·fl(1/fl(1 − p)), in x's dtype
 flax | linen.Dropout | survivors, bfloat16 | differs | x / fl(1 − p), in x's dtype
@@ -509,7 +509,7 @@ SGD · default nesterov
 SGD · default weight_decay
     weight_decay=0 ← torch optim.SGD [single-tensor, foreach, fused]; optax add_decayed_weights → sgd; keras[jax, torch] optimizers.SGD; regref numpy_ref.sgd_step
 SGD · compiled vs eager
-    compiled = eager within the tolerance ← torch optim.SGD [single-tensor]; optax add_decayed_weights → sgd
+    compiled = eager, within the tolerance ← torch optim.SGD [single-tensor]; optax add_decayed_weights → sgd
 Adam · coupled or decoupled decay
     coupled: λ·w added to the gradient ← torch optim.Adam [single-tensor, foreach, fused]; optax add_decayed_weights → adam; regref numpy_ref.adam_step
     λ·w added after the lr scaling: w·(1 + λ) − step ← optax adam → add_decayed_weights
@@ -544,7 +544,8 @@ Adam · default eps
 Adam · default weight_decay
     weight_decay=0 ← torch optim.Adam [single-tensor, foreach, fused]; optax add_decayed_weights → adam; keras[jax, torch] optimizers.Adam; regref numpy_ref.adam_step
 Adam · compiled vs eager
-    compiled = eager within the tolerance ← torch optim.Adam [single-tensor]; optax add_decayed_weights → adam
+    compiled = eager, within the tolerance ← optax add_decayed_weights → adam
+    1 − βᵗ formed in float32 from β rounded to float32 ← torch optim.Adam [single-tensor]
 AdamW · coupled or decoupled decay
     decoupled: w·(1 − lr·λ) before the step ← torch optim.AdamW [single-tensor, foreach, fused], optim.Adam(decoupled_weight_decay=True) [single-tensor, foreach, fused]; optax adamw; keras[jax, torch] optimizers.AdamW; regref numpy_ref.adamw_step
 AdamW · ε placement
@@ -578,7 +579,8 @@ AdamW · default weight_decay
     weight_decay=0.0001 ← optax adamw
     weight_decay=0.004 ← keras[jax, torch] optimizers.AdamW
 AdamW · compiled vs eager
-    compiled = eager within the tolerance ← torch optim.AdamW [single-tensor]; optax adamw
+    compiled = eager, within the tolerance ← optax adamw
+    1 − βᵗ formed in float32 from β rounded to float32 ← torch optim.AdamW [single-tensor]
 NAdam · decoupled_weight_decay=True
     decoupled: w·(1 − lr·λ) before the step ← torch optim.NAdam [single-tensor, foreach]
 RAdam · decoupled_weight_decay=True

@@ -10,6 +10,7 @@ import pytest
 
 import numpy_ref
 from conformance.native import (
+    hypotheses,
     probes_compiled,
     probes_defaults,
     probes_dropout,
@@ -175,19 +176,24 @@ def test_a_compiler_that_forms_the_scale_otherwise_is_named() -> None:
     assert "a planted compiler" in found.evidence
 
 
-def test_a_compiled_optimizer_step_beyond_the_tolerance_is_caught() -> None:
+def test_a_compiled_optimizer_step_is_told_from_eager_and_a_float32_correction_named() -> None:
     class Compiled(ReferenceOptim):
         COMPILER = "a planted compiler"
 
         def trajectory(self, op: str, params: Any, grads: list, hyper: dict, compiled: bool) -> Any:
-            state = numpy_ref.sgd_init(params)
+            step = hypotheses.correction_in_float32 if compiled and op == "adam_step" else getattr(numpy_ref, op)
+            changed = {"nesterov": not compiled} if op == "sgd_step" else {}
+            state = numpy_ref.sgd_init(params) if op == "sgd_step" else numpy_ref.adam_init(params)
             for g in grads:
-                params, state = numpy_ref.sgd_step(params, g, state, **{**hyper, "nesterov": not compiled})
+                params, state = step(params, g, state, **{**hyper, **changed})
             return params
 
     assert probes_compiled.optimizer("sgd_step")(ReferenceOptim()) is None  # no compiler: no row
-    found = probes_compiled.optimizer("sgd_step")(Compiled())
-    assert found is not None and (found.verdict, found.observed) == (DIFFERS, "compiled ≠ eager beyond the tolerance")
+    sgd = probes_compiled.optimizer("sgd_step")(Compiled())
+    assert sgd is not None and sgd.verdict == DIFFERS and sgd.observed.startswith("none of: compiled = eager")
+    adam = probes_compiled.optimizer("adam_step")(Compiled())
+    assert adam is not None and adam.observed == "1 − βᵗ formed in float32 from β rounded to float32"
+    assert "a planted compiler" in adam.evidence and "eager gives" in adam.evidence
 
 
 def test_the_decoupled_flag_probe_names_a_coupled_flag() -> None:

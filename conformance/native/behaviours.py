@@ -42,7 +42,8 @@ CONDITIONS = {
     "infinite weight with weight_decay = 0": "when a weight is ±inf (a diverged run), weight_decay = 0",
     "a leaf without a gradient": "for a parameter that gets no gradient in a step (frozen, unused), "
     "with weight_decay > 0 or momentum",
-    "compiled vs eager": "under torch.compile or jax.jit",
+    "compiled vs eager": "under torch.compile or jax.jit of a step; Adam's with a β that float32 does not represent "
+    "(0.999, the default)",
     "decoupled_weight_decay=True": "with decoupled_weight_decay=True and weight_decay > 0",
     "factor ½ in the penalty": "always: `L2(l)` is `l·Σw²`",
     "autodiff gradient of the penalty": "always",

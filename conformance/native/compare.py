@@ -71,8 +71,10 @@ def classify(
     tol: float = 0.0,
     unit: str = "ULPs",
     narrow: Narrow | None = None,
+    first_is: str = "the reference",
 ) -> Finding:
-    """Agrees if the first hypothesis (the reference's convention) explains every case within ``tol``;
+    """Agrees if the first hypothesis (the reference's convention; ``first_is`` names it in the evidence) explains
+    every case within ``tol``;
     ``observed`` names the first hypothesis that explains them all. A hypothesis gets the case and the
     implementation's output (a dropout hypothesis takes its mask from it). ``narrow`` points into a case
     at the element to show; the evidence shows that element of this output beside what the conventions give."""
@@ -102,7 +104,7 @@ def classify(
         observed,
         error=f"{worst[names[0]]:.3g} {unit}",
         smallest=first[names[0]].label if verdict == DIFFERS else "",
-        evidence=_evidence(names[0], first, observed, last),
+        evidence=_evidence(names[0], first, observed, last, first_is),
         digest=digest(outputs),
         errors={n: f"{e:.3g} {unit}" for n, e in worst.items()},
         separations={n: (f.label, f"got {f.got}; {n} gives {f.wants[n]}") for n, f in first.items()},
@@ -119,15 +121,15 @@ class _Failure:
     wants: dict[str, str]
 
 
-def _evidence(reference: str, first: dict[str, _Failure], observed: str, last: _Failure | None) -> str:
+def _evidence(reference: str, first: dict[str, _Failure], observed: str, last: _Failure | None, who: str) -> str:
     """An element of this output that exhibits ``observed``, beside what another convention gives there (or,
     where no convention fails, what the reference gives at the last input)."""
     if reference in first:  # at the reference's first failure: the output, the observed convention, the reference
         f = first[reference]
         seen = f"; {observed} gives {f.wants[observed]}" if observed in f.wants else ""
-        return f"{f.label}: got {f.got}{seen}; the reference gives {f.wants[reference]}"
+        return f"{f.label}: got {f.got}{seen}; {who} gives {f.wants[reference]}"
     if not first:
-        return f"{last.label}: got {last.got}; the reference gives {last.wants[reference]}" if last else ""
+        return f"{last.label}: got {last.got}; {who} gives {last.wants[reference]}" if last else ""
     other = min(first, key=lambda n: first[n].index)
     f = first[other]
-    return f"{f.label}: got {f.got}, as the reference; {other} gives {f.wants[other]}"
+    return f"{f.label}: got {f.got}, as {who}; {other} gives {f.wants[other]}"

@@ -119,8 +119,12 @@ class TorchOptim(OptimizerAdapter):
         return unflatten(td, [p.detach().clone() for p in tensors]), type(state)(step + 1, *new_buffers)
 
     def trajectory(self, op: str, params: PyTree, grads: list[PyTree], hyper: dict, compiled: bool) -> PyTree:
-        """One optimizer over every gradient in turn; ``compiled``: its ``step`` under ``torch.compile``."""
+        """One optimizer over every gradient in turn; ``compiled``: its ``step`` under ``torch.compile``, from empty
+        compilation caches as in a fresh process (each optimizer recompiles ``step``, and past dynamo's recompile
+        limit it would run eagerly without saying so)."""
         tensors, optimizer = self._optimizer(op, params, dict(hyper))
+        if compiled:
+            torch.compiler.reset()
         step = torch.compile(optimizer.step) if compiled else optimizer.step
         for g in grads:
             _set_grads(tensors, g)
