@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from . import kernels
 from .threefry import Scratch, for_each_words
 
 __all__ = ["KEEP_ALL", "for_each_keep", "keep_from_words", "keep_mask", "keep_threshold"]
@@ -67,11 +68,15 @@ def for_each_keep(
 
 
 def keep_mask(key_words: torch.Tensor, q: float, dims: tuple[int, ...], device: torch.device) -> torch.Tensor:
-    """The whole mask of :func:`for_each_keep`, shaped ``dims``, on ``device``."""
-    flat = torch.empty(math.prod(dims), dtype=torch.bool, device=device)
+    """The whole mask of :func:`for_each_keep`, shaped ``dims``, on ``device`` (drawn by a C kernel on the CPU)."""
+    n, threshold = math.prod(dims), keep_threshold(q)
+    fused = kernels.keep_mask(key_words, threshold, n, device) if threshold not in (0, KEEP_ALL) else None
+    if fused is not None:
+        return fused.reshape(dims)
+    flat = torch.empty(n, dtype=torch.bool, device=device)
 
     def store(offset: int, keep: torch.Tensor) -> None:
         flat[offset : offset + keep.numel()] = keep
 
-    for_each_keep(key_words, q, flat.numel(), device, store)
+    for_each_keep(key_words, q, n, device, store)
     return flat.reshape(dims)

@@ -1,0 +1,104 @@
+/* What both kernel files share: a fork/join over an index range, and each dtype's load and store.
+ *
+ * Each .c file is built into a library of its own by torch_impl/kernels/cpu.py, with -ffp-contract=off
+ * (every product and sum its own IEEE operation, rounded as NumPy rounds it: no fused multiply-adds)
+ * and without -ffast-math.
+ */
+#ifndef REGREF_COMMON_H
+#define REGREF_COMMON_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAX_THREADS 64
+
+typedef void (*range_fn)(const void *job, int64_t lo, int64_t hi);
+
+struct part {
+  range_fn fn;
+  const void *job;
+  int64_t lo, hi;
+};
+
+static void *run_part(void *arg) {
+  const struct part *p = arg;
+  p->fn(p->job, p->lo, p->hi);
+  return NULL;
+}
+
+/* fn(job, lo, hi) over [0, n) in up to `threads` pieces of at least `grain` elements, each a multiple
+ * of 64 elements (whole cache lines); the caller's thread takes the first piece. Threads are started
+ * per call (~20 us): nothing outlives the call, so fork() and torch's own pool are left alone. */
+static void parallel_for(range_fn fn, const void *job, int64_t n, int64_t grain, int threads) {
+  int64_t most = n / (grain > 0 ? grain : 1);
+  if (threads > most) threads = (int)most;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads <= 1) {
+    fn(job, 0, n);
+    return;
+  }
+  int64_t piece = ((n + threads - 1) / threads + 63) & ~(int64_t)63;
+  struct part parts[MAX_THREADS];
+  pthread_t ids[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (int t = 1; t < threads && t * piece < n; t++) {
+    int64_t hi = (t + 1) * piece < n ? (t + 1) * piece : n;
+    parts[t] = (struct part){fn, job, t * piece, hi};
+    started[t] = pthread_create(&ids[t], NULL, run_part, &parts[t]) == 0;
+    if (!started[t]) run_part(&parts[t]); /* no thread to be had: do it here */
+  }
+  fn(job, 0, piece < n ? piece : n);
+  for (int t = 1; t < threads; t++)
+    if (started[t]) pthread_join(ids[t], NULL);
+}
+
+/* Element types, numbered as in cpu.py: 0 float16, 1 bfloat16, 2 float32, 3 float64. The 16-bit types
+ * compute in float32 (C11 of the contract) and round to nearest even on the way back, written out in
+ * integer operations (no dependence on the compiler's _Float16). */
+
+static inline float bf16_load(uint16_t h) {
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static inline uint16_t bf16_store(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+  uint32_t quiet = (u >> 16) | 0x40u; /* a NaN stays a NaN (its payload may differ: the contract allows it) */
+  return (uint16_t)((u & 0x7FFFFFFFu) > 0x7F800000u ? quiet : rounded);
+}
+
+static inline float f16_load(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu;
+  float subnormal = (float)mantissa * 0x1p-24f; /* exact: at most 10 bits */
+  uint32_t u;
+  memcpy(&u, &subnormal, 4);
+  if (exponent == 0x1F) u = 0x7F800000u | (mantissa << 13); /* inf, NaN */
+  if (exponent != 0 && exponent != 0x1F) u = ((exponent + 112) << 23) | (mantissa << 13); /* rebias 15 → 127 */
+  u |= sign;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static inline uint16_t f16_store(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7FFFFFFFu;
+  /* normal: round the 13 dropped bits to nearest even, then rebias 127 → 15 (a carry moves the exponent) */
+  uint32_t normal = (a + 0xFFFu + ((a >> 13) & 1u) - 0x38000000u) >> 13;
+  /* below 2**-14: |f|·2**24 (exact, < 2**10) rounded to an integer, ties to even, is the subnormal's bits */
+  float tiny = a < 0x38800000u ? (f < 0 ? -f : f) : 0.0f;
+  float whole = (tiny * 0x1p24f + 0x1p23f) - 0x1p23f;
+  uint32_t bits = a > 0x7F800000u ? 0x7E00u | ((a >> 13) & 0x3FFu) /* NaN, quiet */
+                  : a >= 0x477FF000u ? 0x7C00u             /* 65520 and above round to inf */
+                  : a >= 0x38800000u ? normal
+                                     : (uint32_t)whole;
+  return (uint16_t)(sign | bits);
+}
+
+#endif
