@@ -74,7 +74,7 @@ def _cpu() -> str:
 
 def _file_name(name: str, cc: list[str], flags: list[str]) -> str:
     digest = hashlib.sha256()
-    for source in (SOURCES / f"{name}.c", SOURCES / "common.h"):
+    for source in (SOURCES / f"{name}.c", *sorted(SOURCES.glob("*.h"))):
         digest.update(source.read_bytes())
     executable = shutil.which(cc[0]) or cc[0]
     stat = os.stat(executable) if os.path.exists(executable) else None

@@ -4,8 +4,8 @@ What runs in C, each in one pass over memory on torch's intra-op thread count:
 
 - ``stream.c``: the Threefry words (``random_bits``), the keep mask (``bernoulli``, ``dropout_mask``)
   and dropout's ``where(keep, x·s, +0.0)``, each element's word drawn in registers;
-- ``optim.c``: SGD and Adam steps in place over every tensor of a group, rounded as :mod:`numpy_ref`
-  rounds (no contraction into fused multiply-adds; IEEE division and square root).
+- ``sgd.c``, ``adam.c``: SGD and Adam steps in place over every tensor of a group, rounded as
+  :mod:`numpy_ref` rounds (no contraction into fused multiply-adds; IEEE division and square root).
 
 Same bits as the pure-tensor paths (the tests hold both to :mod:`numpy_ref`).
 
@@ -47,10 +47,8 @@ _SIGNATURES = {
         "regref_keep": [_U32, _U32, ctypes.c_uint64, _I64, _U32, _PTR, _INT],
         "regref_dropout": [_INT, _U32, _U32, _I64, _U32, _F64, _PTR, _PTR, _INT],
     },
-    "optim": {
-        "regref_sgd": [_INT, _PTR, _INT, *[_F64] * 5, *[_INT] * 5, _INT],
-        "regref_adam": [_INT, _PTR, _INT, *[_F64] * 10, *[_INT] * 3, _INT],
-    },
+    "sgd": {"regref_sgd": [_INT, _PTR, _INT, *[_F64] * 5, *[_INT] * 5, _INT]},
+    "adam": {"regref_adam": [_INT, _PTR, _INT, *[_F64] * 10, *[_INT] * 3, _INT]},
 }
 
 
@@ -114,7 +112,7 @@ def sgd_(
     maximize: bool,
 ) -> None:
     """:func:`torch_impl.kernels.optim.sgd_` on the CPU: one dtype, contiguous tensors, written in place."""
-    _library("optim").regref_sgd(
+    _library("sgd").regref_sgd(
         _CODES[params[0].dtype],
         _table([params, grads, buffers], decay),
         len(params),
@@ -146,7 +144,7 @@ def adam_(
     maximize: bool,
 ) -> None:
     """:func:`torch_impl.kernels.optim.adam_` on the CPU (as :func:`sgd_`)."""
-    _library("optim").regref_adam(
+    _library("adam").regref_adam(
         _CODES[params[0].dtype],
         _table([params, grads, m, v, v_max], decay),
         len(params),
