@@ -137,7 +137,9 @@ def dropout(
     arr = as_float_tensor("x", x)
     p = check_probability("p", p)
     key_words = check_key(key)
-    axes = check_broadcast_dims(broadcast_dims, arr.ndim)
+    axes = (
+        () if type(broadcast_dims) is tuple and not broadcast_dims else check_broadcast_dims(broadcast_dims, arr.ndim)
+    )
     if not training:
         return x  # type: ignore[return-value]
     return _Dropout.apply(arr, key_words, p, axes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -22,6 +23,7 @@ KEEP_ALL = 1 << 23  # the threshold at which every word is kept (q = 1)
 _SIGN = -(1 << 31)  # 0x80000000 as int32
 
 
+@lru_cache(maxsize=256)  # called per dropout call; a run uses a few q
 def keep_threshold(q: float) -> int:
     """The integer ``T`` in ``[0, 2**23]`` with ``uniform < float32(q)  ⟺  bits >> 9 < T`` for every word.
 

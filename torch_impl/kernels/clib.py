@@ -8,9 +8,10 @@ temporary name and renamed into place. Delete it at any time (``rm -rf ~/.cache/
 next call rebuilds what it needs. If the directory cannot be written, each process builds into a
 temporary directory of its own. A cold build takes 0.3–0.5 s per library on 2 cores (GCC 12).
 
-The compiler is ``$CC`` if set, else the first of ``cc``, ``gcc``, ``clang`` on the ``PATH``. If
-``-march=native`` is refused, the portable build is tried. A failure is raised from :func:`load`, and
-every later :func:`load` of that library raises the same error without trying again.
+The compiler is ``$CC`` if set, else the first of ``cc``, ``gcc``, ``clang`` on the ``PATH``. If it
+refuses ``-march=native`` the portable build is tried, and if it refuses ``-fopenmp`` a single-threaded
+one. A failure is raised from :func:`load`, and every later :func:`load` of that library raises the
+same error without trying again.
 """
 
 from __future__ import annotations
@@ -31,17 +32,12 @@ __all__ = ["FLAGS", "cache_dir", "load"]
 SOURCES = Path(__file__).with_name("csrc")
 #: -ffp-contract=off: no fused multiply-adds (each op rounds as NumPy's does); -fno-math-errno lets sqrt
 #: vectorise (no result changes); loop unswitching and vectorised epilogues only cost compile time here.
-FLAGS = [
-    "-O3",
-    "-fno-unswitch-loops",
-    "--param=vect-epilogues-nomask=0",
-    "-ffp-contract=off",
-    "-fno-math-errno",
-    "-fPIC",
-    "-shared",
-    "-pthread",
-]
-_NATIVE = "-march=native"
+FLAGS = ["-O3", "-fno-unswitch-loops", "--param=vect-epilogues-nomask=0", "-ffp-contract=off", "-fno-math-errno"]
+FLAGS += ["-fPIC", "-shared"]
+#: Tried in order until one builds: for this CPU, with OpenMP (torch's libgomp: csrc/common.h says why);
+#: portable, with OpenMP; portable and single-threaded.
+_NATIVE, _OPENMP = "-march=native", "-fopenmp"
+_ATTEMPTS = ([*FLAGS, _NATIVE, _OPENMP], [*FLAGS, _OPENMP], FLAGS)
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | str] = {}  # a library, or why it could not be had
@@ -96,7 +92,7 @@ def _build(cc: list[str], flags: list[str], source: Path, target: Path) -> None:
 def _open(name: str) -> ctypes.CDLL:
     cc = _compiler()
     errors = []
-    for flags in ([*FLAGS, _NATIVE], FLAGS):
+    for flags in _ATTEMPTS:
         file_name = _file_name(name, cc, flags)
         for directory in (cache_dir(), None):
             try:

@@ -1,56 +1,43 @@
 /* What both kernel files share: a fork/join over an index range, and each dtype's load and store.
  *
- * Each .c file is built into a library of its own by torch_impl/kernels/cpu.py, with -ffp-contract=off
+ * Each .c file is built into a library of its own by torch_impl/kernels/clib.py, with -ffp-contract=off
  * (every product and sum its own IEEE operation, rounded as NumPy rounds it: no fused multiply-adds)
  * and without -ffast-math.
  */
 #ifndef REGREF_COMMON_H
 #define REGREF_COMMON_H
 
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
-
-#define MAX_THREADS 64
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 typedef void (*range_fn)(const void *job, int64_t lo, int64_t hi);
 
-struct part {
-  range_fn fn;
-  const void *job;
-  int64_t lo, hi;
-};
-
-static void *run_part(void *arg) {
-  const struct part *p = arg;
-  p->fn(p->job, p->lo, p->hi);
-  return NULL;
-}
-
-/* fn(job, lo, hi) over [0, n) in up to `threads` pieces of at least `grain` elements, each a multiple
- * of 64 elements (whole cache lines); the caller's thread takes the first piece. Threads are started
- * per call (~20 us): nothing outlives the call, so fork() and torch's own pool are left alone. */
+/* fn(job, lo, hi) over [0, n), split between up to `threads` OpenMP threads (torch.get_num_threads()),
+ * each taking at least `grain` elements in whole cache lines (multiples of 64 elements).
+ *
+ * Built with -fopenmp, the library needs libgomp.so.1, which torch has loaded already: its parallel
+ * regions run on the threads of torch's own pool, so the kernels neither start threads per call (whose
+ * start waits for the scheduler, milliseconds on a loaded machine) nor compete with a second pool for
+ * the cores. With threads = 1 (torch's setting in DataLoader workers and after a fork) no parallel
+ * region is entered; without OpenMP everything runs on the calling thread. */
 static void parallel_for(range_fn fn, const void *job, int64_t n, int64_t grain, int threads) {
   int64_t most = n / (grain > 0 ? grain : 1);
   if (threads > most) threads = (int)most;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  if (threads <= 1) {
-    fn(job, 0, n);
+#ifdef _OPENMP
+  if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+    {
+      int64_t team = omp_get_num_threads(), piece = ((n + team - 1) / team + 63) & ~(int64_t)63;
+      int64_t lo = omp_get_thread_num() * piece, hi = lo + piece < n ? lo + piece : n;
+      if (lo < hi) fn(job, lo, hi);
+    }
     return;
   }
-  int64_t piece = ((n + threads - 1) / threads + 63) & ~(int64_t)63;
-  struct part parts[MAX_THREADS];
-  pthread_t ids[MAX_THREADS];
-  int started[MAX_THREADS] = {0};
-  for (int t = 1; t < threads && t * piece < n; t++) {
-    int64_t hi = (t + 1) * piece < n ? (t + 1) * piece : n;
-    parts[t] = (struct part){fn, job, t * piece, hi};
-    started[t] = pthread_create(&ids[t], NULL, run_part, &parts[t]) == 0;
-    if (!started[t]) run_part(&parts[t]); /* no thread to be had: do it here */
-  }
-  fn(job, 0, piece < n ? piece : n);
-  for (int t = 1; t < threads; t++)
-    if (started[t]) pthread_join(ids[t], NULL);
+#endif
+  fn(job, 0, n);
 }
 
 /* Element types, numbered as in cpu.py: 0 float16, 1 bfloat16, 2 float32, 3 float64. The 16-bit types
