@@ -14,11 +14,12 @@ update rules):
   machine (:mod:`.clib`).
 
 A Triton kernel is used when its tensors are on a CUDA device and ``triton`` imports; a C kernel when
-they are plain CPU tensors, outside ``torch.compile`` and autograd, and ``REGREF_CPU_COMPILE`` is not
-``0``. If a kernel fails to compile or launch, it is switched off for the rest of the process and the
-eager path runs instead; the failure is logged (logger ``torch_impl.kernels``, level INFO), not
-warned, and :func:`status` reports it — except with ``REGREF_CPU_COMPILE=1``, where a C kernel's
-failure is raised. :func:`disabled` forces the eager paths, for comparisons.
+they are CPU tensors (not subclasses) outside ``torch.compile``, and ``REGREF_CPU_COMPILE`` is not
+``0`` (a functional step also not while autograd records it). If a kernel fails to compile or launch,
+it is switched off for the rest of the process and the eager path (tensor ops) runs instead; the
+failure is logged (logger ``torch_impl.kernels``, level INFO), not warned, and :func:`status` reports
+it — except with ``REGREF_CPU_COMPILE=1``, where a C kernel's failure is raised. :func:`disabled`
+forces the eager paths, for comparisons.
 """
 
 from __future__ import annotations

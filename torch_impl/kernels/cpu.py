@@ -1,30 +1,32 @@
 """The CPU's fused kernels: C loops (``csrc/``) built once per machine (:mod:`.clib`) and called through ctypes.
 
-What runs in C, each in one pass over memory on torch's intra-op thread count:
+What runs in C, each in one pass over memory, on torch's own OpenMP threads (``csrc/common.h``):
 
-- ``stream.c``: the Threefry words (``random_bits``), the keep mask (``bernoulli``, ``dropout_mask``)
-  and dropout's ``where(keep, x·s, +0.0)``, each element's word drawn in registers;
+- ``stream.c``: the Threefry words (``random_bits``), the keep mask (``bernoulli``, ``dropout_mask``,
+  dropout with ``broadcast_dims``) and dropout's ``where(keep, x·s, +0.0)``, each element's word drawn
+  in registers (no mask, no scratch: 4 bytes read and 4 written per float32 element);
 - ``sgd.c``, ``adam.c``: SGD and Adam steps in place over every tensor of a group, rounded as
   :mod:`numpy_ref` rounds (no contraction into fused multiply-adds; IEEE division and square root).
 
-Same bits as the pure-tensor paths (the tests hold both to :mod:`numpy_ref`).
+Same bits as the tensor-op paths (the tests hold both to :mod:`numpy_ref`).
 
-Why C through ctypes, and not the alternatives (measured on this project's 2-core machine, torch 2.13,
-GCC 12; BENCHMARKS.md has the numbers):
+Why C through ctypes (measured on this project's 2-core machine, torch 2.13, GCC 12, under the load
+of other jobs; BENCHMARKS.md has the timings):
 
-- *The pure-tensor path* issues ~250 tensor ops per chunk of words: ~0.5 ms of fixed cost per call
-  before any element is drawn, and every op a fork/join over the cores.
-- *torch.compile (Inductor)* reaches the same one-pass loop but costs 24 s per process and dtype with
-  a cold cache and 4–5 s warm (loading the cached graph still runs Dynamo and AOTAutograd), far over
-  the 1 s a call may cost; it was the previous CPU path, switched on only after 2**30 elements.
-- *A torch C++ extension* (``torch.utils.cpp_extension.load_inline``) compiles against torch's
-  headers: ~40 s cold. A plain C file needs no torch header: 0.3–0.5 s cold, ~1 ms to load from the
-  cache, ~2 µs per call through ctypes (which releases the GIL).
-- *NumPy* draws the stream at ~150 M words/s but still one array op per round (no fused scaling), and
-  would not reach ``F.dropout`` below ~1e5 elements.
+- *Tensor ops* (the fallback): the Threefry rounds are ~250 in-place ops per chunk of words, ~0.3 ms
+  of fixed cost per call before any element is drawn (``F.dropout``: 17 µs at 1e3 elements).
+- *torch.compile (Inductor)*, the previous CPU path, compiles the same one-pass loop, but a process
+  pays 24 s per dtype with a cold cache and 4–7 s with a warm one (Dynamo and AOTAutograd run again
+  even when the compiled graph is loaded from the cache): far over the 1 s a call may cost.
+- *A torch C++ extension* (``torch.utils.cpp_extension.load_inline``) is compiled against torch's
+  headers: 30 s cold (12 ms to load once built). A plain C file includes no torch header: 0.25–0.3 s
+  cold per library, ~1 ms to load from the cache, a few µs per call through ctypes (which releases
+  the GIL).
+- *NumPy* (``numpy_ref.random_bits``, ~150 M words/s) still issues one array op per round: 102 µs
+  for the words alone at 1e3 elements, and no fused scaling.
 
 If no compiler is found or the build fails, the dispatch (:mod:`torch_impl.kernels`) logs why and
-the pure-tensor paths run; ``REGREF_CPU_COMPILE=0`` never builds, ``=1`` raises instead of falling back.
+the tensor-op paths run; ``REGREF_CPU_COMPILE=0`` never builds, ``=1`` raises instead of falling back.
 """
 
 from __future__ import annotations
