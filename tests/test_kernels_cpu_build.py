@@ -109,6 +109,22 @@ def test_mode_0_never_builds(tmp_path):
     assert not (tmp_path / "regref").exists()
 
 
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's memory map (Linux)")
+def test_the_kernels_add_no_openmp_runtime_of_their_own():
+    """The kernels' parallel regions run on the OpenMP runtime torch loaded (its thread pool), not a second one."""
+    script = (
+        "import json, re, torch, torch_impl as ti\n"
+        "runtime = re.compile(r'\\S*/lib(?:gomp|iomp5|omp)[^/\\s]*\\.so[^/\\s]*')\n"
+        "omp = lambda: set(runtime.findall(open('/proc/self/maps').read()))\n"
+        "before = omp()\n"
+        "ti.dropout(torch.randn(300_000), 0.5, ti.key(0))\n"
+        "ti.sgd_step([torch.ones(9)], [torch.ones(9)], ti.sgd_init([torch.ones(9)]), lr=0.1)\n"
+        "print(json.dumps({'before': sorted(before), 'after': sorted(omp())}))\n"
+    )
+    got = result(run_script({}, script))
+    assert got["after"] == got["before"]
+
+
 def test_an_unknown_mode_is_refused_at_import():
     run = run_script({"REGREF_CPU_COMPILE": "yes"}, "import torch_impl")
     assert run.returncode != 0
