@@ -118,6 +118,12 @@ def test_second_order_gradient_is_the_same_mask_again():
     assert_same(dd, nr.dropout_backward(np.ones(40), keep, 0.4))
 
 
+def test_torch_func_grad_equals_the_hand_written_backward():
+    x = ti.asarray(sample((7, 5), "float64", 4))
+    d_x = torch.func.grad(lambda t: (ti.dropout(t, 0.3, ti.key(8)) * 3.0).sum())(x)
+    assert_same(d_x, nr.dropout_backward(np.full((7, 5), 3.0), nr.dropout_mask(nr.key(8), 0.3, (7, 5)), 0.3))
+
+
 def test_vjp_hook_equals_the_hand_written_backward():
     x, ct = sample((7, 5), "float32", 4), sample((7, 5), "float32", 5)
     got = ti.vjp(lambda t: ti.dropout(t, 0.3, ti.key(8)), ti.asarray(x), ti.asarray(ct))

@@ -105,8 +105,8 @@ class _Dropout(torch.autograd.Function):
 
     Written in the form whose ``forward`` takes ``ctx``: with a separate ``setup_context``,
     ``Function.apply`` binds the arguments through ``inspect.signature`` on every call (~30 µs on
-    2 cores, more than the whole C kernel below ~1e5 elements). The price is that ``torch.func``
-    transforms (``grad``, ``vmap``) do not apply to it; ``torch.autograd`` does, to every order.
+    2 cores, more than the whole C kernel below ~1e5 elements). ``torch.func`` transforms need that
+    form, so under them :class:`_DropoutForTransforms` runs instead (:func:`_apply`).
     """
 
     @staticmethod
@@ -121,8 +121,26 @@ class _Dropout(torch.autograd.Function):
     def backward(ctx: torch.autograd.function.FunctionCtx, d_y: torch.Tensor) -> tuple:
         (key_words,) = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph: the backward differentiable in turn, by this same function
-            return _Dropout.apply(d_y, key_words, ctx.p, ctx.axes), None, None, None
+            return _apply(d_y, key_words, ctx.p, ctx.axes), None, None, None
         return _masked_scale(d_y, key_words, ctx.p, ctx.axes), None, None, None
+
+
+class _DropoutForTransforms(_Dropout):
+    """:class:`_Dropout` with ``setup_context``, the form ``torch.func.grad`` requires (neither has a vmap rule)."""
+
+    @staticmethod
+    def forward(x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tuple) -> torch.Tensor:  # type: ignore[override]
+        return _masked_scale(x, key_words, p, axes)
+
+    @staticmethod
+    def setup_context(ctx: torch.autograd.function.FunctionCtx, inputs: tuple, output: torch.Tensor) -> None:
+        _, key_words, ctx.p, ctx.axes = inputs
+        ctx.save_for_backward(key_words)
+
+
+def _apply(x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tuple) -> torch.Tensor:
+    transforms = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)()
+    return (_DropoutForTransforms if transforms else _Dropout).apply(x, key_words, p, axes)
 
 
 def dropout(
@@ -142,4 +160,4 @@ def dropout(
     )
     if not training:
         return x  # type: ignore[return-value]
-    return _Dropout.apply(arr, key_words, p, axes)
+    return _apply(arr, key_words, p, axes)

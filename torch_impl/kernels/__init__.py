@@ -119,6 +119,8 @@ def on_cpu(name: str, *tensors: torch.Tensor) -> bool:
         return False
     if torch.compiler.is_compiling():  # tracing: fake tensors, and the caller's compiler fuses the eager ops
         return False
+    if getattr(torch._C, "_are_functorch_transforms_active", lambda: False)():  # torch.func: wrapped tensors
+        return False
     return all(type(t) in _PLAIN and t.is_cpu for t in tensors)
 
 
