@@ -29,7 +29,10 @@ def sgd_init(params: PyTree) -> SGDState:
 def check_state(state: object, cls: type) -> int:
     """The reference's checks on ``state`` (a ``cls`` with a non-negative integer step); the step."""
     if isinstance(state, cls) and isinstance(state.step, torch.Tensor):  # type: ignore[attr-defined]
-        state = state._replace(step=state.step.cpu().numpy())  # type: ignore[attr-defined]
+        step = state.step  # type: ignore[attr-defined]
+        if step.dtype == torch.int64 and step.dim() == 0 and (value := int(step)) >= 0:
+            return value  # what the checks pass (the steps this port makes), without NumPy (~6 µs)
+        state = state._replace(step=step.cpu().numpy())  # type: ignore[attr-defined]
     return int(_check_state_array(state, cls))
 
 

@@ -121,13 +121,19 @@ def on_cpu(name: str, *tensors: torch.Tensor) -> bool:
         return False
     if getattr(torch._C, "_are_functorch_transforms_active", lambda: False)():  # torch.func: wrapped tensors
         return False
-    return all(type(t) in _PLAIN and t.is_cpu for t in tensors)
+    for t in tensors:  # a loop, not all(...): per-step host time on 20 tensors
+        if type(t) not in _PLAIN or not t.is_cpu:
+            return False
+    return True
 
 
 def _dense(tensors: list[torch.Tensor]) -> bool:
     """Contiguous, strided, of one dtype: what one grouped launch (:mod:`.groups`) takes."""
     dtype, strided = tensors[0].dtype, torch.strided
-    return all(t.dtype is dtype and t.layout is strided and t.is_contiguous() for t in tensors)
+    for t in tensors:
+        if t.dtype is not dtype or t.layout is not strided or not t.is_contiguous():
+            return False
+    return True
 
 
 def masked_scale(

@@ -94,8 +94,11 @@ def keep_mask(key_words: torch.Tensor, threshold: int, n: int) -> torch.Tensor:
 
 def _table(columns: list[list[torch.Tensor]], decay: list[bool]) -> ctypes.Array:
     """One row per tensor: the addresses of its column entries, its numel, its decay flag."""
-    rows = [(*(t.data_ptr() for t in row), row[0].numel(), int(on)) for *row, on in zip(*columns, decay)]
-    return (_I64 * (len(rows) * (len(columns) + 2)))(*(v for row in rows for v in row))
+    values = []
+    for *row, on in zip(*columns, decay):
+        values += [t.data_ptr() for t in row]
+        values += (row[0].numel(), on)
+    return (_I64 * len(values))(*values)
 
 
 def sgd_(
