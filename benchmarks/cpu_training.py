@@ -4,7 +4,8 @@
 (``python -m benchmarks.cpu_training``): first two that time only the first calls of a process (set-up:
 loading the C kernels, or building them into an empty cache), then one that times every section from
 the second call on. A section times ``--calls`` calls of each variant taking turns
-(:func:`benchmarks.timing.interleaved_ms`), medians, on inputs rotated through twice the cache.
+(:func:`benchmarks.timing.interleaved_ms`): medians (the table's ms) and minima (its notes), on inputs
+rotated through twice the cache.
 
 Variants: torch_impl on its default CPU path (the kernel path in brackets: ``c``), torch_impl on its
 tensor-op path (``kernels.disabled()``: what runs without a C compiler), and torch's own: ``F.dropout``;
@@ -88,8 +89,8 @@ def _dropout(report: Report, n: int, dtype: torch.dtype, calls: int, backward: b
     path = kernels.status().get("dropout-cpu", "tensor ops")
     moved = 2 * (torch.finfo(dtype).bits // 8) * n * (2 if backward else 1)
     labels = [f"torch_impl ({path})", "torch_impl (tensor ops)", "F.dropout"]
-    for label, ms, check in zip(labels, times, checks):
-        report.add(Row(name, label, ms, calls, moved, label == "F.dropout", check))
+    for label, (ms, fastest), check in zip(labels, times, checks):
+        report.add(Row(name, label, ms, calls, moved, label == "F.dropout", check, f"min {fastest:.3g} ms"))
 
 
 def _optimizers(report: Report, layout: str, calls: int) -> None:
@@ -116,9 +117,10 @@ def _optimizers(report: Report, layout: str, calls: int) -> None:
             times = interleaved_ms(steps, calls)
             kernel = kernels.status().get("sgd-cpu" if rule == "SGD momentum" else "adam-cpu", "tensor ops")
             moved = n * 4 * (5 if rule == "SGD momentum" else 7)  # read w, g, state; write w, state
-            for (variant, *_), ms, check in zip(variants, times, checks):
+            for (variant, *_), (ms, fastest), check in zip(variants, times, checks):
                 label = f"{variant} ({kernel})" if variant == "torch_impl.optim" else variant
-                report.add(Row(name, label, ms, calls, moved, variant == "torch foreach=True", check))
+                baseline = variant == "torch foreach=True"
+                report.add(Row(name, label, ms, calls, moved, baseline, check, f"min {fastest:.3g} ms"))
 
 
 def _first_calls(report: Report, cache: str) -> None:

@@ -16,11 +16,14 @@ def rotation(bytes_per_input: int, cache_bytes: int) -> int:
     return max(1, min(64, math.ceil(2 * cache_bytes / max(bytes_per_input, 1))))
 
 
-def interleaved_ms(fns: list[Callable[[int], Any]], calls: int) -> list[float]:
-    """Wall-clock medians (ms) of ``calls`` calls of each of ``fns``, after one untimed first call each.
+def interleaved_ms(fns: list[Callable[[int], Any]], calls: int) -> list[tuple[float, float]]:
+    """Wall-clock ``(median, min)`` in ms of ``calls`` calls of each of ``fns``, after one untimed first call each.
 
     The calls take turns (``fns[0](i)``, ``fns[1](i)``, …, then ``i + 1``), so that load which comes and
-    goes on a shared machine weighs on every variant alike and the ratios between them hold.
+    goes on a shared machine weighs on every variant alike. It comes in bursts, though: a call that
+    finds the other core taken waits for it at its next fork/join (milliseconds), so under load the
+    times of every variant are bimodal and a median of few calls can land in either mode; the
+    minimum says what a call costs on an otherwise idle machine.
     """
     for fn in fns:
         fn(0)
@@ -30,7 +33,7 @@ def interleaved_ms(fns: list[Callable[[int], Any]], calls: int) -> list[float]:
             t0 = time.perf_counter()
             fn(i)
             record.append((time.perf_counter() - t0) * 1e3)
-    return [statistics.median(record) for record in times]
+    return [(statistics.median(record), min(record)) for record in times]
 
 
 class Timer:
