@@ -6,7 +6,7 @@ time) and the CPU (the code is built with ``-march=native``, so a cache shared b
 machines keeps one file per kind of CPU). Processes share it safely: a library is written under a
 temporary name and renamed into place. Delete it at any time (``rm -rf ~/.cache/regref/kernels``): the
 next call rebuilds what it needs. If the directory cannot be written, each process builds into a
-temporary directory of its own. A cold build takes 0.25–0.3 s per library (GCC 12, 2 cores), loading a
+temporary directory of its own. A cold build takes ~0.3 s per library (GCC 12, 2 cores), loading a
 cached one ~1 ms.
 
 The compiler is ``$CC`` if set, else the first of ``cc``, ``gcc``, ``clang`` on the ``PATH``. If it

@@ -16,10 +16,10 @@ of other jobs; BENCHMARKS.md has the timings):
 - *Tensor ops* (the fallback): the Threefry rounds are ~250 in-place ops per chunk of words, ~0.3 ms
   of fixed cost per call before any element is drawn (``F.dropout``: 17 µs at 1e3 elements).
 - *torch.compile (Inductor)*, the previous CPU path, compiles the same one-pass loop, but a process
-  pays 24 s per dtype with a cold cache and 4–7 s with a warm one (Dynamo and AOTAutograd run again
-  even when the compiled graph is loaded from the cache): far over the 1 s a call may cost.
+  pays 24 s per dtype with a cold cache and 4–7 s with a warm one (Dynamo traces the function again
+  even when the compiled code comes from the cache): far over the 1 s a call may cost.
 - *A torch C++ extension* (``torch.utils.cpp_extension.load_inline``) is compiled against torch's
-  headers: 30 s cold (12 ms to load once built). A plain C file includes no torch header: 0.25–0.3 s
+  headers: 30 s cold (12 ms to load once built). A plain C file includes no torch header: ~0.3 s
   cold per library, ~1 ms to load from the cache, a few µs per call through ctypes (which releases
   the GIL).
 - *NumPy* (``numpy_ref.random_bits``, ~150 M words/s) still issues one array op per round: 102 µs
