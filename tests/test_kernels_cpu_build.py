@@ -101,6 +101,20 @@ def test_a_failing_build_falls_back_once_and_says_why(tmp_path):
     assert got["same"] and all("could not build" in why for why in got["status"].values())
 
 
+def test_a_compiler_without_openmp_builds_a_single_threaded_library(tmp_path):
+    """The third build attempt: no -march=native, no -fopenmp; the same bits on one thread."""
+    wrapper = tmp_path / "cc.py"
+    compiler = clib._compiler()
+    wrapper.write_text(
+        "import subprocess, sys\n"
+        "if '-fopenmp' in sys.argv or '-march=native' in sys.argv:\n"
+        "    sys.exit('refused')\n"
+        f"sys.exit(subprocess.call({compiler!r} + sys.argv[1:]))\n"
+    )
+    env = {"XDG_CACHE_HOME": str(tmp_path), "CC": f"{sys.executable} {wrapper}", "REGREF_CPU_COMPILE": "1"}
+    assert result(run_script(env)) == {"same": True, "status": {"dropout-cpu": "c", "sgd-cpu": "c"}}
+
+
 def test_mode_0_never_builds(tmp_path):
     assert result(run_script({"XDG_CACHE_HOME": str(tmp_path), "REGREF_CPU_COMPILE": "0"})) == {
         "same": True,

@@ -32,13 +32,14 @@ __all__ = ["FLAGS", "cache_dir", "load"]
 
 SOURCES = Path(__file__).with_name("csrc")
 #: -ffp-contract=off: no fused multiply-adds (each op rounds as NumPy's does); -fno-math-errno lets sqrt
-#: vectorise (no result changes); loop unswitching and vectorised epilogues only cost compile time here.
-FLAGS = ["-O3", "-fno-unswitch-loops", "--param=vect-epilogues-nomask=0", "-ffp-contract=off", "-fno-math-errno"]
-FLAGS += ["-fPIC", "-shared"]
-#: Tried in order until one builds: for this CPU, with OpenMP (torch's libgomp: csrc/common.h says why);
-#: portable, with OpenMP; portable and single-threaded.
+#: vectorise (no result changes).
+FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"]
+#: GCC's: loop unswitching and vectorised epilogues would only add compile time here.
+_TUNING = ["-fno-unswitch-loops", "--param=vect-epilogues-nomask=0"]
 _NATIVE, _OPENMP = "-march=native", "-fopenmp"
-_ATTEMPTS = ([*FLAGS, _NATIVE, _OPENMP], [*FLAGS, _OPENMP], FLAGS)
+#: Tried in order until one builds: for this CPU with OpenMP (torch's libgomp: csrc/common.h says why);
+#: portable with OpenMP; portable and single-threaded, with no flag a C compiler could refuse.
+_ATTEMPTS = ([*FLAGS, *_TUNING, _NATIVE, _OPENMP], [*FLAGS, _OPENMP], FLAGS)
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | str] = {}  # a library, or why it could not be had
