@@ -19,7 +19,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda if torch sees one, else cpu")
     parser.add_argument("--frameworks", default="numpy,torch,jax", help="comma-separated subset of numpy,torch,jax")
     parser.add_argument("--log2n", type=int, help="elements per benchmark (GPU default 28, CPU 22)")
-    parser.add_argument("--cpu-sizes", default="100000,10000000", help="torch CPU dropout sizes")
+    parser.add_argument("--cpu-sizes", default="1e3,1e4,1e5,1e6,1e7", help="torch CPU dropout sizes")
+    parser.add_argument("--calls", type=int, default=15, help="CPU training rows: timed calls per variant")
     parser.add_argument("--budget", type=float, default=1.0, help="seconds of timing per variant")
     parser.add_argument("--no-eager", action="store_true", help="skip the slow eager torch_impl paths on the GPU")
     parser.add_argument("--no-high-word", action="store_true", help="skip the 2^32-element dropout check")
@@ -48,19 +49,21 @@ def _torch(report: Report, args: argparse.Namespace, log2n: int) -> None:
     device, n = torch.device(args.device), 2**log2n
     timer = Timer(args.device, args.budget)
     torch_dropout.copy(report, timer, device, n)
-    if device.type == "cpu":
-        sizes = [2**10] if args.quick else [int(float(s)) for s in args.cpu_sizes.split(",")]
-        for size in sizes:
-            torch_dropout.dropout(report, timer, device, size, torch.float32, eager=False)
-    else:
-        with section(report, "device", 30):
-            report.meta["gpu"] = torch.cuda.get_device_name()
-        torch_dropout.dropout(report, timer, device, n, torch.float32, eager=not args.no_eager)
-        torch_dropout.dropout(report, timer, device, n, torch.bfloat16, eager=False)
-        torch_dropout.memory(report, device, n)
-        _dropout_configs(report, timer, n)
-        if not args.no_high_word:
-            torch_dropout.high_word(report, device)
+    if device.type == "cpu":  # dropout and the update rules in fresh processes of their own (issue 15's rows)
+        from . import cpu_training
+
+        sizes = [10**3] if args.quick else [int(float(s)) for s in args.cpu_sizes.split(",")]
+        cpu_training.run(report, sizes, 3 if args.quick else args.calls, args.quick)
+        torch_optim.l2(report, timer, device, n)
+        return
+    with section(report, "device", 30):
+        report.meta["gpu"] = torch.cuda.get_device_name()
+    torch_dropout.dropout(report, timer, device, n, torch.float32, eager=not args.no_eager)
+    torch_dropout.dropout(report, timer, device, n, torch.bfloat16, eager=False)
+    torch_dropout.memory(report, device, n)
+    _dropout_configs(report, timer, n)
+    if not args.no_high_word:
+        torch_dropout.high_word(report, device)
     torch_optim.optimizers(report, timer, device, n)
     torch_optim.l2(report, timer, device, n)
     report.meta["kernel paths"] = kernels.status()

@@ -8,12 +8,32 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Timer", "rotation"]
+__all__ = ["Timer", "interleaved_ms", "rotation"]
 
 
 def rotation(bytes_per_input: int, cache_bytes: int) -> int:
     """How many inputs to cycle through so that together they are twice the cache (at least 1)."""
     return max(1, min(64, math.ceil(2 * cache_bytes / max(bytes_per_input, 1))))
+
+
+def interleaved_ms(fns: list[Callable[[int], Any]], calls: int) -> list[tuple[float, float]]:
+    """Wall-clock ``(median, min)`` in ms of ``calls`` calls of each of ``fns``, after one untimed first call each.
+
+    The calls take turns (``fns[0](i)``, ``fns[1](i)``, …, then ``i + 1``), so that load which comes and
+    goes on a shared machine weighs on every variant alike. It comes in bursts, though: a call that
+    finds the other core taken waits for it at its next fork/join (milliseconds), so under load the
+    times of every variant are bimodal and a median of few calls can land in either mode; the
+    minimum says what a call costs on an otherwise idle machine.
+    """
+    for fn in fns:
+        fn(0)
+    times: list[list[float]] = [[] for _ in fns]
+    for i in range(1, calls + 1):
+        for fn, record in zip(fns, times):
+            t0 = time.perf_counter()
+            fn(i)
+            record.append((time.perf_counter() - t0) * 1e3)
+    return [(statistics.median(record), min(record)) for record in times]
 
 
 class Timer:

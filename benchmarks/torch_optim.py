@@ -1,4 +1,4 @@
-"""torch update rules and L2 penalty: torch_impl (fused kernels on CUDA) against torch's ``fused=True``."""
+"""torch update rules and L2 penalty: torch_impl (fused kernels) against torch's own; helpers the CPU rows share."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .guard import section
 from .report import Report, Row
 from .timing import Timer
 
-__all__ = ["l2", "optimizers"]
+__all__ = ["RULES", "checked_step", "l2", "optimizer_classes", "optimizers", "with_grads"]
 
 TENSORS = 64
 WIDTH = 1 << 14  # the checked slice of one tensor (at most)
@@ -36,35 +36,47 @@ RULES = {
 _TORCH_STATE = {"momentum": "momentum_buffer", "m": "exp_avg", "v": "exp_avg_sq", "v_max": "max_exp_avg_sq"}
 
 
-def _params(n: int, device: torch.device) -> list[torch.Tensor]:
+def with_grads(shapes: list[tuple[int, ...]], device: torch.device) -> list[torch.Tensor]:
+    """Random float32 parameters of these shapes, each with a random gradient."""
     g = torch.Generator(device=device).manual_seed(int(np.random.SeedSequence().entropy % 2**62))
-    params = [torch.randn(n // TENSORS, generator=g, device=device) for _ in range(TENSORS)]
+    params = [torch.randn(shape, generator=g, device=device) for shape in shapes]
     for p in params:
         p.grad = torch.randn(p.shape, generator=g, device=device) * 1e-2
     return params
+
+
+def _params(n: int, device: torch.device) -> list[torch.Tensor]:
+    return with_grads([(n // TENSORS,)] * TENSORS, device)
+
+
+def optimizer_classes(rule: str) -> tuple[type, type]:
+    """``(torch_impl's, torch's)`` optimizer class for a rule of :data:`RULES`."""
+    if rule == "SGD momentum":
+        return ti_optim.SGD, torch.optim.SGD
+    return ti_optim.AdamW, torch.optim.AdamW
 
 
 def _host(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().numpy().copy()  # a copy: on the CPU, .cpu().numpy() shares the tensor's memory
 
 
-def _checked_step(opt: torch.optim.Optimizer, params: list, rule: str, fields: tuple, ours: bool, step: int) -> float:
-    """Step ``step``; the worst ULP distance from numpy_ref on a slice of one tensor (state from before the step)."""
-    options, _, reference = RULES[rule]
-    p = params[7]
+def checked_step(opt: torch.optim.Optimizer, rule: str, ours: bool, step: int) -> float:
+    """Step ``step``; the worst ULP distance from numpy_ref on a slice of the largest tensor (state from before)."""
+    options, fields, reference = RULES[rule]
+    p = max(opt.param_groups[0]["params"], key=lambda t: t.numel())
     state = opt.state.get(p, {})
     width = min(WIDTH, p.numel())
     names = fields if ours else [_TORCH_STATE[f] for f in fields]
-    before = [_host(p.detach()[:width]), _host(p.grad[:width])]
-    s = [_host(state[f][:width]) if f in state else np.zeros(width, np.float32) for f in names]
+    before = [_host(p.detach().reshape(-1)[:width]), _host(p.grad.reshape(-1)[:width])]
+    s = [_host(state[f].reshape(-1)[:width]) if f in state else np.zeros(width, np.float32) for f in names]
     opt.step()
     with np.errstate(all="ignore"):
         w, new = reference(before[0], before[1], s, step, options)
     state = opt.state[p]
-    worst = ulps(p.detach()[:width].cpu().numpy(), w)
+    worst = ulps(p.detach().reshape(-1)[:width].cpu().numpy(), w)
     new_fields = [new.momentum] if rule == "SGD momentum" else [new.m, new.v]
     for f, want in zip(names, new_fields):
-        worst = max(worst, ulps(state[f][:width].cpu().numpy(), want))
+        worst = max(worst, ulps(state[f].reshape(-1)[:width].cpu().numpy(), want))
     return worst
 
 
@@ -72,8 +84,7 @@ def optimizers(report: Report, timer: Timer, device: torch.device, n: int) -> No
     for rule, (options, _, _) in RULES.items():
         name = f"{rule} float32 2^{math.log2(n):g} in {TENSORS} tensors"
         with section(report, name, 90):
-            torch_cls = torch.optim.SGD if rule == "SGD momentum" else torch.optim.AdamW
-            ours_cls = ti_optim.SGD if rule == "SGD momentum" else ti_optim.AdamW
+            ours_cls, torch_cls = optimizer_classes(rule)
             variants = [
                 ("torch_impl.optim", ours_cls, {}),
                 ("torch fused=True", torch_cls, {"fused": True}),
@@ -96,8 +107,7 @@ def _time_optimizer(
     opt: torch.optim.Optimizer,
 ) -> None:
     ours = variant.startswith("torch_impl")
-    params = opt.param_groups[0]["params"]
-    worst = max(_checked_step(opt, params, rule, RULES[rule][1], ours, step) for step in range(2))
+    worst = max(checked_step(opt, rule, ours, step) for step in range(2))
     path = kernels.status().get("sgd" if rule == "SGD momentum" else "adam", "eager") if ours else ""
     ms, reps = timer.median_ms(lambda i: opt.step())
     bytes_moved = n * 4 * (5 if rule == "SGD momentum" else 7)  # read w, g, state; write w, state

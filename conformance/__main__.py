@@ -1,7 +1,5 @@
-"""``python -m conformance check …``: the ``regref`` command without installing the package."""
+"""``python -m conformance ARGS`` is ``regref ARGS`` (kept for scripts written before :mod:`regref` existed)."""
 
-import sys
+from regref.cli import main
 
-from conformance.cli import main
-
-sys.exit(main())
+raise SystemExit(main())

@@ -1,9 +1,19 @@
 """Finding, loading and wrapping backends (what a backend *is* is in :mod:`conformance.protocol`).
 
-A backend is named by a registered name (the ``regref.backends`` entry points: ``numpy``, ``jax``,
-``torch`` and any a package adds), a module path (``my_pkg.my_backend``) or an object inside a module
-(``my_pkg.backends:mine``). With no choice on the command line or in ``REGREF_BACKEND``, every
-registered backend is selected, and one that cannot be imported is reported, never dropped.
+A backend is named the way its author wrote it:
+
+- a registered name: the ``regref.backends`` entry points (``numpy``, ``jax``, ``torch`` and any a
+  package adds);
+- a module, ``myport`` or ``my_pkg.my_backend``, importable or in the current directory (as
+  ``python -m`` would find it, even when run as ``regref`` or ``pytest``);
+- a path to a file, ``./myport.py`` or ``ports/myport.py`` (its folder is put on ``sys.path``, so
+  the files beside it import too);
+- an object inside a module or file, ``my_pkg.backends:mine``.
+
+With no choice on the command line or in ``REGREF_BACKEND``, every registered backend is selected,
+and one that cannot be imported is reported, never dropped. A name that matches nothing is a usage
+error (:func:`check_spec`), which lists the registered names and the closest one; a module that
+exists but fails to import is reported as *cannot import*, with its error.
 """
 
 from __future__ import annotations
@@ -11,10 +21,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import importlib
 import os
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 from typing import Any
 
 import numpy as np
@@ -22,22 +30,17 @@ import numpy as np
 from numpy_ref.dtypes import FLOAT_DTYPES
 from numpy_ref.tree import PyTree, tree_map
 
-__all__ = ["ENV_VAR", "Backend", "BackendImportError", "Unavailable", "load", "registered", "select"]
+from . import locate
+
+__all__ = ["ENV_VAR", "Backend", "BackendImportError", "Unavailable", "load", "select", "specs"]
 
 ENV_VAR = "REGREF_BACKEND"
-GROUP = "regref.backends"
-# The entry points pyproject.toml registers, for a checkout run without being installed.
-_BUILTIN = {"numpy": "numpy_ref", "jax": "jax_impl", "torch": "torch_impl"}
-
-
-def registered() -> dict[str, str]:
-    """Registered name → ``module`` or ``module:attr``."""
-    return {**_BUILTIN, **{ep.name: ep.value for ep in entry_points(group=GROUP)}}
 
 
 @dataclasses.dataclass(frozen=True)
 class Unavailable:
-    """A selected backend that did not load: ``reason`` is ``'not installed'`` or ``'import error'``."""
+    """A selected backend that did not load. ``reason``: ``'not installed'`` (a registered backend whose framework
+    is missing), ``'cannot import'`` (the module raised; ``detail`` is the error) or ``'unknown'`` (names nothing)."""
 
     name: str
     spec: str
@@ -135,45 +138,50 @@ class Backend:
         return self.run(op, args, kwargs)
 
 
-def _classify(error: BaseException, module: str) -> str:
-    """'not installed' when the backend or a third-party dependency is missing, else 'import error'."""
+def _why(error: BaseException, target: locate.Target) -> tuple[str, str]:
+    """(reason, detail): 'not installed' when a registered backend's framework is missing, else 'cannot import'."""
+    detail = f"{type(error).__name__}: {error}"
     missing = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
-    if missing is None:
-        return "import error"
-    own_package = module.split(".")[0]
-    inside_backend = missing.startswith(own_package + ".") and not module.startswith(missing + ".")
-    return "import error" if inside_backend else "not installed"
+    own_package = target.module.split(".")[0]
+    parent_or_self = missing is not None and (target.module + ".").startswith(missing + ".")
+    inside = missing is not None and missing.startswith(own_package + ".") and not parent_or_self
+    if not target.registered or missing is None or inside:  # a module of the backend's own is broken
+        return "cannot import", detail
+    extra = locate.EXTRAS.get(target.name)
+    return "not installed", detail + (f" (pip install 'regref[{extra}]')" if extra else "")
 
 
 def load(spec: str) -> Backend:
-    """The backend named by ``spec``; :class:`BackendImportError` if it does not import."""
-    name, target = (spec, registered()[spec]) if spec in registered() else (None, spec)
-    module_name, _, attr = target.partition(":")
+    """The backend named by ``spec``; :class:`BackendImportError` if it names nothing or does not import."""
     try:
-        obj: Any = importlib.import_module(module_name)
-        for part in filter(None, attr.split(".")):
-            obj = getattr(obj, part)
+        target = locate.find(spec)
+    except locate.NotFound as error:
+        raise BackendImportError(Unavailable(spec, spec, "unknown", str(error))) from None
+    try:
+        obj = locate.import_target(target)
     except Exception as error:  # anything a broken backend raises at import is reported, not raised
-        reason = _classify(error, module_name)
-        raise BackendImportError(Unavailable(name or spec, spec, reason, f"{type(error).__name__}: {error}")) from error
-    if not attr and getattr(obj, "__file__", None) is None:
-        detail = f"{module_name} is an empty namespace package (no __init__.py)"
-        raise BackendImportError(Unavailable(name or spec, spec, "import error", detail))
-    return Backend(name or getattr(obj, "NAME", spec), spec, obj)
+        reason, detail = _why(error, target)
+        raise BackendImportError(Unavailable(target.name, spec, reason, detail)) from error
+    if not target.attr and getattr(obj, "__file__", None) is None:
+        detail = f"{target.module} is an empty namespace package (no __init__.py)"
+        raise BackendImportError(Unavailable(target.name, spec, "cannot import", detail))
+    return Backend(target.name if target.registered else getattr(obj, "NAME", target.name), spec, obj)
 
 
-def _specs_from(options: Sequence[str] | None) -> tuple[list[str], bool]:
+def specs(options: Sequence[str] | None = None) -> tuple[list[str], bool]:
+    """The specs asked for (``--backend`` values, else ``REGREF_BACKEND``) and True; else every registered name
+    and False."""
     if options:
         return list(options), True
     env = [s.strip() for s in os.environ.get(ENV_VAR, "").split(",") if s.strip()]
-    return (env, True) if env else (sorted(registered()), False)
+    return (env, True) if env else (sorted(locate.registered()), False)
 
 
 def select(options: Sequence[str] | None = None) -> list[Backend | Unavailable]:
     """The backends asked for (``--backend`` values, else ``REGREF_BACKEND``, else all registered), loaded."""
-    specs, explicit = _specs_from(options)
+    chosen, explicit = specs(options)
     out: list[Backend | Unavailable] = []
-    for spec in dict.fromkeys(specs):
+    for spec in dict.fromkeys(chosen):
         try:
             out.append(load(spec))
         except BackendImportError as error:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from .backends import Backend
+from .failures import Failure
 from .report import Column, Report
 
 __all__ = ["Collector"]
@@ -24,12 +25,13 @@ def _message(report: pytest.TestReport) -> str:
 
 
 class Collector:
-    """Pass as ``pytest.main(args, plugins=[collector])``; read :attr:`report` afterwards."""
+    """Pass as ``pytest.main(args, plugins=[collector])``; read :attr:`report` afterwards (also after an interrupted
+    run: it holds the tests that finished, :attr:`done` of :attr:`total`)."""
 
     def __init__(self, title: str, progress: Callable[[int, int, str], None] | None = None) -> None:
         self.report = Report(title)
         self._progress = progress or (lambda done, total, what: None)
-        self._done, self._total = 0, 0
+        self.done, self.total = 0, 0
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         from .plugin import selection  # not at import: pytest must load the plugin (and Hypothesis) itself
@@ -39,24 +41,23 @@ class Collector:
                 self.report.columns.append(Column(b.name, "ok", b.spec))
             else:
                 self.report.columns.append(Column(b.name, b.reason, b.detail, b.explicit))
-        self._total = len(session.items)
-        self._progress(0, self._total, "")
+        self.total = len(session.items)
+        self._progress(0, self.total, "")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
         if report.when == "teardown":
-            self._done += 1
-            self._progress(self._done, self._total, report.nodeid.rsplit("::", 1)[-1])
+            self.done += 1
+            self._progress(self.done, self.total, report.nodeid.rsplit("::", 1)[-1])
         if "regref_row" not in props or (report.when != "call" and not report.failed and not report.skipped):
             return
         (op, aspect), column = props["regref_row"], props["regref_backend"]
         if report.skipped and report.when == "teardown":
             return
         if "regref_deviation" in props:
-            self.report.add(op, aspect, column, "deviation", note=f"{report.nodeid}: {props['regref_deviation']}")
+            self.report.add(op, aspect, column, "deviation", note=props["regref_deviation"])
         elif report.failed:
-            message = _message(report)
-            self.report.add(op, aspect, column, "fail", props.get("regref_measured"), f"{report.nodeid}")
-            self.report.failures.append({"test": report.nodeid, "backend": column, "message": message})
+            self.report.add(op, aspect, column, "fail", props.get("regref_measured"), report.nodeid)
+            self.report.failures.append(Failure(report.nodeid, column, op, aspect, _message(report)))
         else:
             self.report.add(op, aspect, column, "pass" if report.passed else "skip", props.get("regref_measured"))

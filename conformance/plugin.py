@@ -2,8 +2,9 @@
 
 Registered as the ``pytest11`` entry point ``regref``, so ``pytest --pyargs conformance`` works from
 any directory once regref is installed (``-p conformance.plugin`` does the same from a checkout).
-Options: ``--backend NAME_OR_MODULE`` (repeatable; else ``REGREF_BACKEND``, comma-separated; else
-every registered backend) and Hypothesis's ``--hypothesis-profile`` (``regref-ci``, the default:
+Options: ``--backend SPEC`` (a registered name, a module, a path to a .py file: :mod:`conformance.backends`;
+repeatable; else ``REGREF_BACKEND``, comma-separated; else every registered backend; a spec that names
+nothing is a usage error) and Hypothesis's ``--hypothesis-profile`` (``regref-ci``, the default:
 derandomized; ``regref-deep``: ten times the examples, random). Neither has a deadline: JAX compiles on a
 first call. The names are namespaced so that Hypothesis's own ``ci`` profile — which it loads by itself
 when it sees a CI machine — and any other project's profiles are never overwritten; both derive from
@@ -25,8 +26,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from . import ops
-from .backends import Backend, Unavailable, select
+from . import locate, ops
+from .backends import Backend, Unavailable, select, specs
+from .cache import keep_hypothesis_files_in_the_cache
 from .deviations import Deviation, for_backend
 from .protocol import OPTIONAL_HOOKS
 from .recording import measuring
@@ -53,9 +55,9 @@ def _without_local_constants() -> None:
     """Derandomized must mean the same examples for every port. Hypothesis (6.131 on) mixes literals it
     finds in the source of every *local* module — the port under test among them, and regref itself in a
     checkout — into its draws, so the examples would change with a port's source text. In regref's
-    sessions that pool is empty: the strategies draw the edges that matter themselves, and no cache of
-    constants is written to ``.hypothesis/`` where the suite runs. (Private API: tests/suite/test_derandomized.py
-    fails if it moves; Hypothesis before 6.131 has no such pool.)"""
+    sessions that pool is empty: the strategies draw the edges that matter themselves. (Private API:
+    tests/suite/test_derandomized.py fails if it moves; Hypothesis before 6.131 has no such pool.)"""
+
     from hypothesis.internal.conjecture import providers
 
     if hasattr(providers, "_get_local_constants"):
@@ -78,7 +80,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         dest="regref_backend",
         metavar="NAME",
-        help="backend to check: a registered name (numpy, jax, torch), a module or module:attr; repeatable",
+        help="backend to check: a registered name (numpy, jax, torch), a module (importable or in the current "
+        "directory), a path to a .py file, or module:object; repeatable",
     )
 
 
@@ -100,8 +103,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     if _runs_regref(config):
         _without_local_constants()
+        keep_hypothesis_files_in_the_cache(config)
         if config.getoption("hypothesis_profile", None) is None:
             settings.load_profile(PROFILES["ci"])
+    chosen, explicit = specs(config.getoption("regref_backend", None))
+    for spec in chosen if explicit else ():
+        try:
+            locate.find(spec)  # a name that matches nothing ends the session before collection
+        except locate.NotFound as error:
+            raise pytest.UsageError(str(error)) from None
     config.stash[_USED] = set()
 
 

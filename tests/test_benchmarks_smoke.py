@@ -24,8 +24,10 @@ def test_quick_run_checks_every_variant_and_writes_json(tmp_path):
     sections = {r["section"] for r in rows}
     wanted = {
         "cpu: random bits uint32 2^12",
-        "torch: dropout fwd+bwd float32 2^10",
-        "torch: AdamW float32 2^12 in 64 tensors",
+        "torch: first call in a fresh process: dropout fwd float32 1e3",
+        "torch: first call in a fresh process: SGD momentum step, MLP 784-256-128-10",
+        "torch: dropout fwd+bwd float32 1e3",
+        "torch: AdamW float32 MLP 784-256-128-10",
     }
     assert wanted <= sections
     assert all(r["ms"] and r["ms"] > 0 for r in rows), [r for r in rows if not r["ms"]]

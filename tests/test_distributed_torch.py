@@ -26,11 +26,11 @@ import torch.multiprocessing as mp
 import numpy_ref as nr
 import torch_impl as ti
 from conformance.ulp import ulp_distance
-from experiments.backends import load_backend
-from experiments.classifier import MLPSetup, init_mlp, train_mlp
-from experiments.datasets import Classification, load_digits
-from experiments.sampling import minibatches, step_key, streams
 from numpy_ref.random import threefry2x32
+from regref.demos.backends import load_backend
+from regref.demos.classifier import MLPSetup, init_mlp, train_mlp
+from regref.demos.datasets import Classification, load_digits
+from regref.demos.sampling import minibatches, step_key, streams
 from torch_impl.distributed import batch_block, dropout_block
 from torch_impl.models import softmax_cross_entropy
 from torch_impl.optim import SGD, Adam, AdamW
@@ -120,7 +120,7 @@ def backward_block(
 
 
 def batches(data: Classification) -> list[np.ndarray]:
-    """The experiments' shuffled minibatches, epoch after epoch (experiments/classifier.py)."""
+    """The experiments' shuffled minibatches, epoch after epoch (regref/demos/classifier.py)."""
     keys = streams(SEED)
     return [
         b for e in range(1, SETUP.epochs + 1) for b in minibatches(keys.shuffle, e, len(data.y_train), SETUP.batch_size)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import numpy_ref as nr
-from experiments.backends import load_backend
 from numpy_ref import models as m
 from numpy_ref.tree import flatten, tree_map
+from regref.demos.backends import load_backend
 
 # float32 throughout; the port and the reference sum in different orders
 RTOL, ATOL = 2e-5, 1e-6

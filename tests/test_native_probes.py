@@ -9,14 +9,24 @@ import numpy as np
 import pytest
 
 import numpy_ref
-from conformance.native import probes_dropout, probes_l2, probes_masks, probes_optim
+from conformance.native import (
+    hypotheses,
+    probes_compiled,
+    probes_defaults,
+    probes_dropout,
+    probes_flag,
+    probes_l2,
+    probes_masks,
+    probes_optim,
+    probes_survivors,
+)
 from conformance.native.finding import AGREES, DIFFERS, NOT_MEASURED, show
 from conformance.native.loopback import ReferenceDropout, ReferenceL2, ReferenceOptim
 from conformance.native.runner import run_adapter
 from numpy_ref.dropout import dropout_scale
 
 ALLOWED = {
-    "compiled vs eager masks": (NOT_MEASURED, "NumPy has no compiler"),
+    "compiled vs eager (masks and values)": (NOT_MEASURED, "NumPy has no compiler"),
     "CPU vs GPU masks": (NOT_MEASURED, "no GPU"),
 }
 
@@ -64,11 +74,12 @@ class NoHalf(ReferenceL2):
 
 
 def test_scale_by_keep_probability_is_caught_at_the_first_input() -> None:
-    found = probes_dropout.survivors(ScaleByKeepProbability())
+    found = probes_survivors.survivors("float32")(ScaleByKeepProbability())
     assert found.verdict == DIFFERS and found.observed.startswith("none of")
-    assert found.smallest.startswith("float32, p=0.5, x=")  # the first input, its first kept element
+    assert found.smallest.startswith("p=0.5, x=")  # the first input, its first kept element
     x = np.float32(found.smallest.rsplit("=", 1)[1])
-    assert found.evidence == f"got {show(x * np.float32(0.5))}, reference {show(x * np.float32(2))}"  # x·(1 − p), x·s
+    want = f"{found.smallest}: got {show(x * np.float32(0.5))}; the reference gives {show(x * np.float32(2))}"
+    assert found.evidence == want  # x·(1 − p) beside x·s
 
 
 def test_multiplying_by_the_mask_is_caught_on_dropped_non_finite_values() -> None:
@@ -110,3 +121,90 @@ def test_a_biased_generator_fails_the_binomial_test() -> None:
 
     found = probes_masks.statistics(Biased())
     assert found.verdict == DIFFERS and found.smallest.startswith("kept")
+
+
+class IgnoresAmsgrad(ReferenceOptim):
+    def adam_step(self, params: Any, grads: Any, state: Any, **hyper: Any) -> Any:
+        hyper.pop("amsgrad", None)
+        return super().adam_step(params, grads, state, **hyper)
+
+
+class SkipsMissingGradients(ReferenceOptim):
+    """torch's and keras's way: a leaf whose gradient is None is left exactly as it is."""
+
+    def sgd_step(self, params: Any, grads: Any, state: Any, **hyper: Any) -> Any:
+        new, new_state = super().sgd_step(params, grads, state, **hyper)
+        skip = lambda old, n, g: old if g is None else n  # noqa: E731
+        momentum = {k: skip(state.momentum[k], new_state.momentum[k], grads[k]) for k in grads}
+        return {k: skip(params[k], new[k], grads[k]) for k in grads}, new_state._replace(momentum=momentum)
+
+
+def test_amsgrad_ignored_is_named() -> None:
+    found = probes_optim.PROBES["adam_step"]["amsgrad"](IgnoresAmsgrad())
+    assert (found.verdict, found.observed) == (DIFFERS, "no maximum: amsgrad ignored")
+    assert "amsgrad=True" in found.smallest
+
+
+def test_skipping_a_leaf_without_a_gradient_is_named_and_shown_on_that_leaf() -> None:
+    found = probes_optim.PROBES["sgd_step"]["a leaf without a gradient"](SkipsMissingGradients())
+    assert (found.verdict, found.observed) == (DIFFERS, "skipped: left as it was, no decay, no momentum")
+    assert found.smallest.endswith("leaf b") and found.evidence.endswith(
+        "the reference gives [0.810774028, -2.6903882]"
+    )
+
+
+def test_a_default_the_step_does_not_use_is_caught() -> None:
+    class Misdeclared(ReferenceOptim):
+        def constructor(self, op: str) -> Any:
+            return lambda params, grads, state, *, lr=0.5: None  # the step's own default is 1e-3
+
+    found = probes_defaults.PROBES["adam_step"]["default lr"](Misdeclared())
+    assert (found.verdict, found.observed) == (DIFFERS, "the default step is not the step with the declared defaults")
+
+
+def test_a_compiler_that_forms_the_scale_otherwise_is_named() -> None:
+    class Compiled(ReferenceDropout):
+        COMPILER = "a planted compiler"
+
+        def compiled_dropout(self, x: Any, p: float, key: Any) -> Any:
+            keep = numpy_ref.dropout_mask(np.asarray(key, np.uint32), p, x.shape)
+            return np.where(keep, x * np.float32(1 / (1 - p)), np.float32(0))  # s rounded once
+
+    found = probes_compiled.dropout(Compiled())
+    assert (found.verdict, found.observed) == (DIFFERS, "compiled: the same masks; survivors x·fl(1/(1 − p))")
+    assert found.smallest == "p=0.04"  # equal at the dyadic 0.5, apart at 0.04
+    assert "a planted compiler" in found.evidence
+
+
+def test_a_compiled_optimizer_step_is_told_from_eager_and_a_float32_correction_named() -> None:
+    class Compiled(ReferenceOptim):
+        COMPILER = "a planted compiler"
+
+        def trajectory(self, op: str, params: Any, grads: list, hyper: dict, compiled: bool) -> Any:
+            step = hypotheses.correction_in_float32 if compiled and op == "adam_step" else getattr(numpy_ref, op)
+            changed = {"nesterov": not compiled} if op == "sgd_step" else {}
+            state = numpy_ref.sgd_init(params) if op == "sgd_step" else numpy_ref.adam_init(params)
+            for g in grads:
+                params, state = step(params, g, state, **{**hyper, **changed})
+            return params
+
+    assert probes_compiled.optimizer("sgd_step")(ReferenceOptim()) is None  # no compiler: no row
+    sgd = probes_compiled.optimizer("sgd_step")(Compiled())
+    assert sgd is not None and sgd.verdict == DIFFERS and sgd.observed.startswith("none of: compiled = eager")
+    adam = probes_compiled.optimizer("adam_step")(Compiled())
+    assert adam is not None and adam.observed == "1 − βᵗ formed in float32 from β rounded to float32"
+    assert "a planted compiler" in adam.evidence and "eager gives" in adam.evidence
+
+
+def test_the_decoupled_flag_probe_names_a_coupled_flag() -> None:
+    class CoupledAnyway:
+        """A flag that does nothing: decay stays coupled, as if decoupled_weight_decay were False."""
+
+        def run(self, op: str, w: Any, grads: list, shrink: float = 1.0, **kwargs: Any) -> Any:
+            lr, lam = kwargs["lr"], kwargs["weight_decay"]
+            for g in grads:
+                w = (w * np.float32(shrink) - np.float32(lr) * (g + np.float32(lam) * w)).astype(np.float32)
+            return w
+
+    found = probes_flag.PROBES["nadam"]["decoupled_weight_decay=True"](CoupledAnyway())
+    assert (found.verdict, found.observed) == (DIFFERS, "coupled: λ·w added to the gradient")

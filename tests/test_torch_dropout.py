@@ -1,4 +1,8 @@
-"""torch_impl's dropout: bit-identical to numpy_ref forward and backward, autograd, and the C7/C8 edge cases."""
+"""torch_impl's dropout: bit-identical to numpy_ref forward and backward, autograd, and the C7/C8 edge cases.
+
+On the CPU the default path is the C kernel (tests/test_kernels_cpu.py); the chunking tests force the
+tensor-op path, which the conformance suite also runs in full (``REGREF_CPU_COMPILE=0``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from hypothesis import strategies as st
 import numpy_ref as nr
 import torch_impl as ti
 from conformance.ulp import bits_equal
-from torch_impl import threefry
+from torch_impl import kernels, threefry
 
 DTYPES = ["float16", "bfloat16", "float32", "float64"]
 seeds = st.one_of(st.integers(0, 2**64 - 1), st.integers(2**64 - 2**10, 2**64 - 1))
@@ -57,15 +61,17 @@ def test_dropout_and_its_gradient_equal_the_reference(dtype, seed, shape_dims, p
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_several_chunks_match_the_reference(dtype, monkeypatch):
+def test_several_chunks_of_the_tensor_op_path_match_the_reference(dtype, monkeypatch):
     monkeypatch.setattr(threefry, "CPU_CHUNK", 4096)
     x = sample((3, 4096 + 777), dtype)
-    assert_same(ti.dropout(ti.asarray(x), 0.3, ti.key(5)), nr.dropout(x, 0.3, nr.key(5)))
+    with kernels.disabled():
+        assert_same(ti.dropout(ti.asarray(x), 0.3, ti.key(5)), nr.dropout(x, 0.3, nr.key(5)))
 
 
-def test_two_full_chunks_match_the_reference():
+def test_two_full_chunks_of_the_tensor_op_path_match_the_reference():
     x = sample((threefry.CPU_CHUNK + 777,), "float32")
-    assert_same(ti.dropout(ti.asarray(x), 0.3, ti.key(5)), nr.dropout(x, 0.3, nr.key(5)))
+    with kernels.disabled():
+        assert_same(ti.dropout(ti.asarray(x), 0.3, ti.key(5)), nr.dropout(x, 0.3, nr.key(5)))
 
 
 def test_dropped_elements_are_positive_zero_whatever_x_holds():
@@ -110,6 +116,12 @@ def test_second_order_gradient_is_the_same_mask_again():
     (dd,) = torch.autograd.grad(d_x, d_y, torch.ones(40, dtype=torch.float64))
     keep = nr.dropout_mask(nr.key(9), 0.4, (40,))
     assert_same(dd, nr.dropout_backward(np.ones(40), keep, 0.4))
+
+
+def test_torch_func_grad_equals_the_hand_written_backward():
+    x = ti.asarray(sample((7, 5), "float64", 4))
+    d_x = torch.func.grad(lambda t: (ti.dropout(t, 0.3, ti.key(8)) * 3.0).sum())(x)
+    assert_same(d_x, nr.dropout_backward(np.full((7, 5), 3.0), nr.dropout_mask(nr.key(8), 0.3, (7, 5)), 0.3))
 
 
 def test_vjp_hook_equals_the_hand_written_backward():

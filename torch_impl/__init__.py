@@ -3,7 +3,8 @@
 Every function mirrors the reference of the same name (its docstring carries the math); the port's
 own decisions are stated where they are made: Threefry in int32 tensor ops, drawn in chunks
 (:mod:`torch_impl.threefry`), keep decisions on the integer words (:mod:`torch_impl.keep`), a mask
-regenerated in the backward pass (:mod:`torch_impl.dropout`), a differentiable float64 tensor from
+regenerated in the backward pass (:mod:`torch_impl.dropout`), fused kernels in their place where they
+apply (Triton on CUDA, C on the CPU: :mod:`torch_impl.kernels`), a differentiable float64 tensor from
 ``l2_penalty`` (:mod:`torch_impl.l2`), divisions and square roots that round as NumPy's do
 (:mod:`torch_impl.adam`). ``torch_impl.optim`` and ``torch_impl.nn`` hold the ``torch.optim.Optimizer``
 and ``torch.nn.Module`` adapters. The conformance hooks (``asarray``, ``to_numpy``, ``vjp``,

@@ -18,6 +18,7 @@ from numpy_ref.adam import AdamState
 from numpy_ref.tree import PyTree, resolve_decay_mask, unflatten
 from numpy_ref.validation import check_adam_hyperparameters
 
+from . import kernels
 from .dtypes import compute_dtype, matching_float_leaves, owned
 from .sgd import check_state
 from .weight_decay import add_l2_grad, shrink_weights
@@ -54,23 +55,49 @@ def adam_step(
     maximize: bool = False,
     decay_mask: object = None,
 ) -> tuple[PyTree, AdamState]:
-    """See :func:`numpy_ref.adam.adam_step`."""
-    lr, (beta1, beta2), eps, lam = check_adam_hyperparameters(lr, betas, eps, weight_decay)
+    """See :func:`numpy_ref.adam.adam_step`; on the CPU by a C kernel (:func:`torch_impl.kernels.functional_step`)."""
+    lr, betas, eps, lam = check_adam_hyperparameters(lr, betas, eps, weight_decay)
     step = check_state(state, AdamState)
     (ws, gs, ms, vs, vmaxs), td = matching_float_leaves(
         {"params": params, "grads": grads, "state.m": state.m, "state.v": state.v, "state.v_max": state.v_max}
     )
-    t = step + 1
-    correction1, correction2 = 1.0 - beta1**t, 1.0 - beta2**t
     decayed = resolve_decay_mask(params, decay_mask)
+    hyper = dict(lr=lr, betas=betas, eps=eps, weight_decay=lam, decoupled=decoupled, amsgrad=amsgrad, maximize=maximize)
+    new = kernels.functional_step("adam", [ws, gs, ms, vs, vmaxs], decayed, step, **hyper)
+    if new is None:
+        new = _adam_leaves(ws, gs, ms, vs, vmaxs, decayed, step, **hyper)
+    new_ws, new_ms, new_vs, new_vmaxs = (unflatten(td, slot) for slot in new)
+    return new_ws, AdamState(torch.tensor(step + 1), new_ms, new_vs, new_vmaxs)
+
+
+def _adam_leaves(
+    ws: list[torch.Tensor],
+    gs: list[torch.Tensor],
+    ms: list[torch.Tensor],
+    vs: list[torch.Tensor],
+    vmaxs: list[torch.Tensor],
+    decayed: list[bool],
+    step: int,
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    decoupled: bool,
+    amsgrad: bool,
+    maximize: bool,
+) -> list[list[torch.Tensor]]:
+    """The step in tensor ops, leaf by leaf: any device, and differentiable. The new params, m, v, v_max."""
+    (beta1, beta2), t = betas, step + 1
+    correction1, correction2 = 1.0 - beta1**t, 1.0 - beta2**t
     out: list[list[torch.Tensor]] = [[], [], [], []]
     for w, g, m, v, v_max, decay in zip(ws, gs, ms, vs, vmaxs, decayed):
         ct = compute_dtype(w.dtype)
         w_c, d = w.to(ct), (-g if maximize else g).to(ct)
         if decay and not decoupled:
-            d = add_l2_grad(d, w_c, lam)
+            d = add_l2_grad(d, w_c, weight_decay)
         if decay and decoupled:
-            w_c = shrink_weights(w_c, lr, lam)
+            w_c = shrink_weights(w_c, lr, weight_decay)
         m_c = m.to(ct) * beta1 + d * (1.0 - beta1)
         v_c = v.to(ct) * beta2 + (d * d) * (1.0 - beta2)
         v_max_c = torch.maximum(v_max.to(ct), v_c) if amsgrad else v_max.to(ct)
@@ -79,8 +106,7 @@ def adam_step(
         w_c = w_c - m_hat * lr / (_sqrt(v_hat) + eps)
         for slot, value in zip(out, (w_c, m_c, v_c, v_max_c)):
             slot.append(owned(value, w.dtype, w, g, m, v, v_max))
-    new_ws, new_ms, new_vs, new_vmaxs = (unflatten(td, slot) for slot in out)
-    return new_ws, AdamState(torch.tensor(t), new_ms, new_vs, new_vmaxs)
+    return out
 
 
 def adamw_step(

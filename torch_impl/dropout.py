@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from functools import lru_cache
 
 import torch
 
@@ -18,12 +19,13 @@ from numpy_ref.validation import check_broadcast_dims, check_probability, check_
 from . import kernels
 from .dtypes import as_float_tensor, compute_dtype, shadow
 from .interop import numpy_dtype
-from .keep import for_each_keep, keep_mask, keep_threshold
+from .keep import KEEP_ALL, for_each_keep, keep_mask, keep_threshold
 from .random import bernoulli, check_key
 
 __all__ = ["dropout", "dropout_backward", "dropout_forward", "dropout_mask", "dropout_scale"]
 
 
+@lru_cache(maxsize=256)  # a few µs of NumPy scalar arithmetic per call otherwise; a run uses a few p
 def dropout_scale(p: float, dtype: torch.dtype) -> float:
     """See :func:`numpy_ref.dropout.dropout_scale`; a Python float that the computation dtype holds exactly."""
     return float(_reference_scale(p, numpy_dtype(dtype)))
@@ -61,17 +63,19 @@ def _masked_scale(x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tupl
     """``where(keep, x·s, +0.0)`` for the mask of ``(key, p)``, in the computation dtype, rounded to ``x.dtype``.
 
     Dropout's forward, and its backward applied to ``d_y``. This is the dispatch point for fused
-    kernels (``torch_impl/kernels``: Triton on CUDA, ``torch.compile`` on the CPU once a process is hot):
-    one pass that draws each word and scales the element in registers replaces the eager path below for
-    the tensors it supports, with the same arguments and result.
+    kernels (``torch_impl/kernels``: Triton on CUDA, C on the CPU): one pass that draws each word and
+    scales the element in registers replaces the eager path below for the tensors it supports, with the
+    same arguments and result. A constant mask (``p`` = 0 or 1) draws nothing and stays here.
 
     Eager path: each chunk of the mask (:func:`torch_impl.keep.for_each_keep`) is applied while it is
     still in cache, writing straight into the output.
     """
     scale = dropout_scale(p, x.dtype)
-    fused = kernels.masked_scale(x, key_words, keep_threshold(1.0 - p), scale, axes)
-    if fused is not None:
-        return fused
+    threshold = keep_threshold(1.0 - p)
+    if threshold not in (0, KEEP_ALL):
+        fused = kernels.masked_scale(x, key_words, threshold, scale, axes)
+        if fused is not None:
+            return fused
     x_c = x.to(compute_dtype(x.dtype))
     if axes:
         keep = keep_mask(key_words, 1.0 - p, _mask_shape(tuple(x.shape), axes), x.device)
@@ -96,13 +100,36 @@ class _Dropout(torch.autograd.Function):
     ``d_y`` (the reference's ``dropout_backward``), and ``keep`` is a function of ``(key, index)``
     alone. Saving the 8-byte key instead of the mask saves 1 byte per element of activation memory
     (256 MiB for 2**28 elements) at the price of drawing the words a second time: what a fused kernel
-    (Triton on CUDA, Inductor on a hot CPU process) does in one pass anyway, and about the cost of the
-    forward pass on the eager CPU path. Since the backward is this same function, gradients of every
-    order work.
+    (Triton on CUDA, C on the CPU) does in one pass anyway, and about the cost of the forward pass on
+    the eager path. Since the backward is this same function, gradients of every order work.
+
+    Written in the form whose ``forward`` takes ``ctx``: with a separate ``setup_context``,
+    ``Function.apply`` binds the arguments through ``inspect.signature`` on every call (~30 µs on
+    2 cores, more than the whole C kernel below ~1e5 elements). ``torch.func`` transforms need that
+    form, so under them :class:`_DropoutForTransforms` runs instead (:func:`_apply`).
     """
 
     @staticmethod
-    def forward(x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tuple[int, ...]) -> torch.Tensor:
+    def forward(
+        ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tuple
+    ) -> torch.Tensor:
+        ctx.p, ctx.axes = p, axes
+        ctx.save_for_backward(key_words)
+        return _masked_scale(x, key_words, p, axes)
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, d_y: torch.Tensor) -> tuple:
+        (key_words,) = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: the backward differentiable in turn, by this same function
+            return _apply(d_y, key_words, ctx.p, ctx.axes), None, None, None
+        return _masked_scale(d_y, key_words, ctx.p, ctx.axes), None, None, None
+
+
+class _DropoutForTransforms(_Dropout):
+    """:class:`_Dropout` with ``setup_context``, the form ``torch.func.grad`` requires (neither has a vmap rule)."""
+
+    @staticmethod
+    def forward(x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tuple) -> torch.Tensor:  # type: ignore[override]
         return _masked_scale(x, key_words, p, axes)
 
     @staticmethod
@@ -110,10 +137,10 @@ class _Dropout(torch.autograd.Function):
         _, key_words, ctx.p, ctx.axes = inputs
         ctx.save_for_backward(key_words)
 
-    @staticmethod
-    def backward(ctx: torch.autograd.function.FunctionCtx, d_y: torch.Tensor) -> tuple:
-        (key_words,) = ctx.saved_tensors
-        return _Dropout.apply(d_y, key_words, ctx.p, ctx.axes), None, None, None
+
+def _apply(x: torch.Tensor, key_words: torch.Tensor, p: float, axes: tuple) -> torch.Tensor:
+    transforms = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)()
+    return (_DropoutForTransforms if transforms else _Dropout).apply(x, key_words, p, axes)
 
 
 def dropout(
@@ -128,7 +155,9 @@ def dropout(
     arr = as_float_tensor("x", x)
     p = check_probability("p", p)
     key_words = check_key(key)
-    axes = check_broadcast_dims(broadcast_dims, arr.ndim)
+    axes = (
+        () if type(broadcast_dims) is tuple and not broadcast_dims else check_broadcast_dims(broadcast_dims, arr.ndim)
+    )
     if not training:
         return x  # type: ignore[return-value]
-    return _Dropout.apply(arr, key_words, p, axes)
+    return _apply(arr, key_words, p, axes)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import torch
 
+from . import kernels
 from .threefry import Scratch, for_each_words
 
 __all__ = ["KEEP_ALL", "for_each_keep", "keep_from_words", "keep_mask", "keep_threshold"]
@@ -21,6 +23,7 @@ KEEP_ALL = 1 << 23  # the threshold at which every word is kept (q = 1)
 _SIGN = -(1 << 31)  # 0x80000000 as int32
 
 
+@lru_cache(maxsize=256)  # called per dropout call; a run uses a few q
 def keep_threshold(q: float) -> int:
     """The integer ``T`` in ``[0, 2**23]`` with ``uniform < float32(q)  ⟺  bits >> 9 < T`` for every word.
 
@@ -67,11 +70,15 @@ def for_each_keep(
 
 
 def keep_mask(key_words: torch.Tensor, q: float, dims: tuple[int, ...], device: torch.device) -> torch.Tensor:
-    """The whole mask of :func:`for_each_keep`, shaped ``dims``, on ``device``."""
-    flat = torch.empty(math.prod(dims), dtype=torch.bool, device=device)
+    """The whole mask of :func:`for_each_keep`, shaped ``dims``, on ``device`` (drawn by a C kernel on the CPU)."""
+    n, threshold = math.prod(dims), keep_threshold(q)
+    fused = kernels.keep_mask(key_words, threshold, n, device) if threshold not in (0, KEEP_ALL) else None
+    if fused is not None:
+        return fused.reshape(dims)
+    flat = torch.empty(n, dtype=torch.bool, device=device)
 
     def store(offset: int, keep: torch.Tensor) -> None:
         flat[offset : offset + keep.numel()] = keep
 
-    for_each_keep(key_words, q, flat.numel(), device, store)
+    for_each_keep(key_words, q, n, device, store)
     return flat.reshape(dims)

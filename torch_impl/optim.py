@@ -28,7 +28,7 @@ from numpy_ref.validation import check_adam_hyperparameters, check_sgd_hyperpara
 
 from . import kernels
 from .adam import AdamState, adam_init, adam_step
-from .sgd import SGDState, sgd_init, sgd_step
+from .sgd import SGDState, check_state, sgd_init, sgd_step
 
 __all__ = ["SGD", "Adam", "AdamW"]
 
@@ -39,6 +39,7 @@ class _ReferenceOptimizer(torch.optim.Optimizer):
     _init: Callable[[Any], Any]  # the functional init and step, as staticmethods
     _update: Callable[..., tuple[Any, Any]]
     _fused: Callable[..., bool]  # the in-place kernel dispatch (torch_impl.kernels), as a staticmethod
+    _checked: Callable[[dict[str, Any]], dict[str, Any]]  # a group's hyperparameters checked, as floats
     _state_type: type
 
     @classmethod
@@ -70,7 +71,9 @@ class _ReferenceOptimizer(torch.optim.Optimizer):
             if not state:
                 state = self.state[p] = dict(self._init(p)._asdict())
             by_step.setdefault(int(state["step"]), []).append((p, decay, state))
-        hyper = {k: group[k] for k in self._options()}
+        if not by_step:
+            return
+        hyper = self._checked({k: group[k] for k in self._options()})
         names = self._state_type._fields[1:]
         for members in by_step.values():  # parameters a gradient skipped can lag behind the others
             for dtype in dict.fromkeys(p.dtype for p, _, _ in members):
@@ -84,15 +87,16 @@ class _ReferenceOptimizer(torch.optim.Optimizer):
     def _fused_step(
         self, params: list, decay: list[bool], step: Any, fields: list, hyper: dict, states: list[dict]
     ) -> bool:
-        """The step by a fused kernel (:mod:`torch_impl.kernels.optim`), in place; False where none applies.
+        """The step by a fused kernel (:mod:`torch_impl.kernels`), in place; False where none applies.
 
-        The functional step on no leaves validates the hyperparameters and the step first. The new step
-        counter is one tensor for all of ``params``, as the reference path's ``new_state.step`` is.
+        The step is checked as the functional step checks it (the hyperparameters were, by
+        :meth:`_checked`). The new step counter is one tensor for all of ``params``, as the reference
+        path's ``new_state.step`` is.
         """
-        self._update([], [], self._state_type(step, *([] for _ in fields)), decay_mask=[], **hyper)
-        if not self._fused(params, [p.grad for p in params], *fields, decay, int(step), **hyper):
+        step = check_state(self._state_type(step, *fields), self._state_type)
+        if not self._fused(params, [p.grad for p in params], *fields, decay, step, **hyper):
             return False
-        next_step = torch.tensor(int(step) + 1)
+        next_step = torch.tensor(step + 1)
         for state in states:
             state["step"] = next_step
         return True
@@ -114,6 +118,13 @@ class SGD(_ReferenceOptimizer):
 
     _init, _update, _state_type = staticmethod(sgd_init), staticmethod(sgd_step), SGDState
     _fused = staticmethod(kernels.sgd_)
+
+    @staticmethod
+    def _checked(hyper: dict[str, Any]) -> dict[str, Any]:
+        lr, mu, tau, lam = check_sgd_hyperparameters(
+            hyper["lr"], hyper["momentum"], hyper["dampening"], hyper["weight_decay"], hyper["nesterov"]
+        )
+        return {**hyper, "lr": lr, "momentum": mu, "dampening": tau, "weight_decay": lam}
 
     def __init__(
         self,
@@ -146,6 +157,13 @@ class Adam(_ReferenceOptimizer):
 
     _init, _update, _state_type = staticmethod(adam_init), staticmethod(adam_step), AdamState
     _fused = staticmethod(kernels.adam_)
+
+    @staticmethod
+    def _checked(hyper: dict[str, Any]) -> dict[str, Any]:
+        lr, betas, eps, lam = check_adam_hyperparameters(
+            hyper["lr"], hyper["betas"], hyper["eps"], hyper["weight_decay"]
+        )
+        return {**hyper, "lr": lr, "betas": betas, "eps": eps, "weight_decay": lam}
 
     def __init__(
         self,

@@ -7,6 +7,9 @@ framework does with its own ``weight_decay``, which is what the probes measure �
 API does not have raises :class:`NotImplementedError` naming it (the report says "not applicable").
 Hyperparameters a call leaves out take the framework's own defaults, so the defaults can be measured.
 
+``KIND`` says what the adapter is (:data:`conformance.native.finding.KINDS`): a framework's own ``api`` (the
+default), a ``composition`` a user builds (shown for what its order does), or the ``reference``.
+
 Optimizer steps start from the adapter's own ``*_init`` and carry the framework's state in the
 reference's named tuples (``SGDState.momentum`` holds keras's velocity, which includes the learning
 rate: only the parameters are compared across frameworks).
@@ -20,7 +23,7 @@ from typing import Any, ClassVar
 
 from numpy_ref.tree import PyTree, flatten, unflatten
 
-__all__ = ["Names", "OptimizerAdapter", "declared_defaults", "zeros_state"]
+__all__ = ["Names", "OptimizerAdapter", "declared_defaults", "zeros_for_missing", "zeros_state"]
 
 #: op → reference parameter name → the framework's name (a tuple where one reference parameter is several).
 Names = dict[str, dict[str, str | tuple[str, ...]]]
@@ -31,6 +34,13 @@ def zeros_state(cls: type, params: PyTree, zeros_like: Callable[[Any], Any]) -> 
     leaves, td = flatten(params)
     buffers = [unflatten(td, [zeros_like(w) for w in leaves]) for _ in cls._fields[1:]]  # type: ignore[attr-defined]
     return cls(0, *buffers)
+
+
+def zeros_for_missing(grads: PyTree, params: PyTree, zeros_like: Callable[[Any], Any]) -> PyTree:
+    """``grads`` with every ``None`` leaf replaced by zeros shaped like its parameter: what ``jax.grad`` gives
+    for a leaf the loss does not use, and how a pure-function API (optax, the reference) sees a missing gradient."""
+    (gs, td), ws = flatten(grads), flatten(params)[0]
+    return unflatten(td, [zeros_like(w) if g is None else g for g, w in zip(gs, ws)])
 
 
 def declared_defaults(fn: Callable[..., Any], names: dict[str, str | tuple[str, ...]]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import numpy_ref
 
 from .finding import show
 
-__all__ = ["SEEDS", "category", "changes", "forward", "kept", "key", "outcome", "zeros_report"]
+__all__ = ["SEEDS", "category", "changes", "forward", "forward_rates", "kept", "key", "outcome", "zeros_report"]
 
 SEEDS = (0, 1, 2, 3)
 
@@ -29,6 +29,14 @@ def key(seed: int) -> np.ndarray:
 def forward(adapter: Any, x: np.ndarray, p: float, k: np.ndarray, **kwargs: Any) -> np.ndarray:
     """``adapter.dropout`` on NumPy input, NumPy out."""
     return np.asarray(adapter.to_numpy(adapter.dropout(adapter.asarray(x), p, adapter.asarray(k), **kwargs)))
+
+
+def forward_rates(adapter: Any, x: np.ndarray, rates: Sequence[float], k: np.ndarray) -> list[np.ndarray]:
+    """:func:`forward` at each rate; an adapter that compiles per rate may do them all at once (``dropout_rates``)."""
+    many = getattr(adapter, "dropout_rates", None)
+    if many is None:
+        return [forward(adapter, x, p, k) for p in rates]
+    return [np.asarray(adapter.to_numpy(y)) for y in many(adapter.asarray(x), tuple(rates), adapter.asarray(k))]
 
 
 def kept(adapter: Any, shape: tuple[int, ...], p: float, k: np.ndarray, dims: Sequence[int] = ()) -> np.ndarray:

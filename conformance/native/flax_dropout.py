@@ -35,6 +35,7 @@ class _TwoDropouts(nn.Module):
 class FlaxDropout:
     FRAMEWORK = "flax"
     REPLAYABLE_MASKS = True
+    COMPILER = "jax.jit"
     asarray = staticmethod(asarray)
     to_numpy = staticmethod(to_numpy)
     vjp = staticmethod(vjp)

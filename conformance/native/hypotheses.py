@@ -22,6 +22,7 @@ __all__ = [
     "decay_after",
     "decoupled_without_lr",
     "eps_on_sqrt_v",
+    "max_of_v_hat",
     "nan_where_infinite",
     "reference",
     "same_default",
@@ -131,3 +132,22 @@ def correction_in_float32(
 
     new_w, new_m, new_v = _leafwise(leaf, p, g, s.m, s.v)
     return new_w, numpy_ref.AdamState(s.step + 1, new_m, new_v, s.v_max)
+
+
+def max_of_v_hat(
+    p: PyTree, g: PyTree, s: numpy_ref.AdamState, *, lr: float, betas: tuple, eps: float = 0.0, **_: Any
+) -> Any:
+    """Adam with amsgrad's running maximum taken of the bias-corrected ``v̂ = v/(1 − β₂ᵗ)`` rather than of ``v``
+    (``s.v_max`` holds that maximum); no decay."""
+    t = int(s.step) + 1
+    b1, b2 = (float(b) for b in betas)
+    c1, c2 = np.float32(1.0 - b1**t), np.float32(1.0 - b2**t)
+
+    def leaf(w: np.ndarray, d: np.ndarray, m: np.ndarray, v: np.ndarray, v_max: np.ndarray) -> tuple[np.ndarray, ...]:
+        m = np.float32(b1) * m + np.float32(1 - b1) * d
+        v = np.float32(b2) * v + np.float32(1 - b2) * (d * d)
+        v_max = np.maximum(v_max, v / c2)
+        return w - np.float32(lr) * (m / c1) / (np.sqrt(v_max) + np.float32(eps)), m, v, v_max
+
+    new_w, new_m, new_v, new_v_max = _leafwise(leaf, p, g, s.m, s.v, s.v_max)
+    return new_w, numpy_ref.AdamState(s.step + 1, new_m, new_v, new_v_max)

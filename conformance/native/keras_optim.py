@@ -3,7 +3,8 @@ that ``KERAS_BACKEND`` chose when keras was imported (the report runs each backe
 
 Names: ``lr`` → ``learning_rate``, ``betas`` → ``beta_1, beta_2``, ``eps`` → ``epsilon``; ``weight_decay``
 is keras's own; ``decay_mask`` → ``exclude_from_weight_decay(var_list=…)``. keras SGD has no
-``dampening``. The state is keras's slot variables (``momentums``; ``_momentums``, ``_velocities``):
+``dampening``. A ``None`` gradient goes to ``apply_gradients`` as it is (keras warns and skips that
+variable). The state is keras's slot variables (``momentums``; ``_momentums``, ``_velocities``):
 keras's SGD velocity includes the learning rate. ``l2_penalty`` sums ``regularizers.L2(weight_decay)``
 over the decayed leaves; ``l2_penalty_grad`` is its autodiff gradient in the backend.
 """
@@ -25,7 +26,13 @@ from .keras_backend import BACKEND, asarray, to_numpy, vjp
 __all__ = ["KerasL2", "KerasOptim", "l2", "optimizers"]
 
 _CLASSES = {"sgd_step": keras.optimizers.SGD, "adam_step": keras.optimizers.Adam, "adamw_step": keras.optimizers.AdamW}
-_ADAM = {"lr": "learning_rate", "betas": ("beta_1", "beta_2"), "eps": "epsilon", "weight_decay": "weight_decay"}
+_ADAM = {
+    "lr": "learning_rate",
+    "betas": ("beta_1", "beta_2"),
+    "eps": "epsilon",
+    "weight_decay": "weight_decay",
+    "amsgrad": "amsgrad",
+}
 _SLOTS = {"sgd_step": ("momentums",), "adam_step": ("_momentums", "_velocities", "_velocity_hats")}
 
 

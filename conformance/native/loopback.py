@@ -1,6 +1,7 @@
-"""The reference itself presented as a native framework: every probe must say ``agrees`` on it (or ``not
-measured`` / ``not applicable`` where NumPy has no such thing), which is how the probes are tested;
-the tests plant bugs in subclasses to see each probe fail and explain.
+"""The reference itself presented as a native framework — the report's ``regref`` column: every probe must say
+``agrees`` on it (or ``not measured`` / ``not applicable`` where NumPy has no such thing), which is how the
+probes are tested; the tests plant bugs in subclasses to see each probe fail and explain. A ``None``
+gradient is a zero gradient here, as in every pure-function API (the reference takes one per leaf).
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import numpy as np
 
 import numpy_ref
 
-from .adapter import Names, OptimizerAdapter
+from .adapter import Names, OptimizerAdapter, zeros_for_missing
 
-__all__ = ["ReferenceDropout", "ReferenceL2", "ReferenceOptim"]
+__all__ = ["ReferenceDropout", "ReferenceL2", "ReferenceOptim", "dropout", "l2", "optim"]
 
 _STEPS = ("sgd_step", "adam_step", "adamw_step")
 
 
 class _NumPy:
     FRAMEWORK = "regref"
+    KIND = "reference"
     asarray = staticmethod(np.array)
     to_numpy = staticmethod(np.asarray)
 
@@ -30,8 +32,8 @@ class ReferenceOptim(_NumPy, OptimizerAdapter):
     API: ClassVar[dict[str, str]] = {op: f"numpy_ref.{op}" for op in _STEPS}
     NAMES: ClassVar[Names] = {
         "sgd_step": {n: n for n in ("lr", "momentum", "dampening", "nesterov", "weight_decay")},
-        "adam_step": {n: n for n in ("lr", "betas", "eps", "weight_decay")},
-        "adamw_step": {n: n for n in ("lr", "betas", "eps", "weight_decay")},
+        "adam_step": {n: n for n in ("lr", "betas", "eps", "weight_decay", "amsgrad")},
+        "adamw_step": {n: n for n in ("lr", "betas", "eps", "weight_decay", "amsgrad")},
     }
     sgd_init = staticmethod(numpy_ref.sgd_init)
     adam_init = staticmethod(numpy_ref.adam_init)
@@ -40,7 +42,7 @@ class ReferenceOptim(_NumPy, OptimizerAdapter):
         return getattr(numpy_ref, op)  # type: ignore[no-any-return]
 
     def _step(self, op: str, params: Any, grads: Any, state: Any, hyper: dict) -> Any:
-        mask = hyper.pop("decay_mask", None)
+        mask, grads = hyper.pop("decay_mask", None), zeros_for_missing(grads, params, np.zeros_like)
         return getattr(numpy_ref, op)(params, grads, state, decay_mask=mask, **self.kwargs(op, hyper))
 
     def sgd_step(self, params: Any, grads: Any, state: Any, **hyper: Any) -> Any:
@@ -80,3 +82,8 @@ class ReferenceL2(_NumPy):
     NAME = API = "numpy_ref.l2_penalty"
     l2_penalty = staticmethod(numpy_ref.l2_penalty)
     l2_penalty_grad = staticmethod(numpy_ref.l2_penalty_grad)
+
+
+optim = ReferenceOptim()
+dropout = ReferenceDropout()
+l2 = ReferenceL2()

@@ -1,6 +1,6 @@
-"""Probes of a framework's dropout *gradients* (its autodiff): against :func:`numpy_ref.dropout_backward` for the
-framework's own mask, bit for bit, over the rates the survivors' probe uses, and at p = 1, where
-``where(mask, x / (1 − p), 0)`` differentiates to ``0 · inf = NaN``.
+"""Probes of a framework's dropout *gradients* (its autodiff): which formula gives the kept elements' gradient and
+what a dropped element's gradient is, bit for bit, over every third rate of the survivors' grid (float32),
+and p = 1, where ``where(mask, x / (1 − p), 0)`` differentiates to ``0 · inf = NaN``.
 """
 
 from __future__ import annotations
@@ -10,48 +10,56 @@ from typing import Any
 
 import numpy as np
 
-import numpy_ref
+from .compare import Case, bits_error, classify
+from .dropping import key
+from .finding import NOT_MEASURED, Finding
+from .probes_dropout import zeros_finding
+from .probes_survivors import RATES, SCALES, X, narrow_to_element
 
-from .compare import bits_error
-from .dropping import kept, key, zeros_report
-from .finding import AGREES, DIFFERS, NOT_MEASURED, Finding, show
-from .probes_dropout import RATES, SCALES, X, bits_error_each, zeros_finding
+__all__ = ["PROBES", "gradient_rates"]
 
-__all__ = ["PROBES"]
+_DY = np.float32(np.linspace(-2, 2, X.size))  # no exact zero: a kept element's gradient is never 0
+#: What a dropped element's gradient may be: the reference's +0.0, or the product ``dy·0`` (−0.0 where dy < 0).
+_DROPPED: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "+0.0": lambda dy: np.zeros_like(dy),
+    "dy·0 (−0.0 where dy < 0)": lambda dy: dy * dy.dtype.type(0),
+}
 
 
-def _vjp(adapter: Any, p: float, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the autodiff gradient of ``sum(dy · dropout(x))``, the framework's mask under the same key)."""
-    k = key(0)
-    kn = adapter.asarray(k)
-    grad = adapter.vjp(lambda t: adapter.dropout(t, p, kn), adapter.asarray(X), adapter.asarray(dy))
-    return np.asarray(adapter.to_numpy(grad)), kept(adapter, X.shape, p, k)
+def gradient_rates(adapter: Any, rates: tuple[float, ...], dy: np.ndarray) -> list[np.ndarray]:
+    """The autodiff gradient of ``sum(dy · dropout(X))`` at each rate, under the key ``(0, 0)``."""
+    kn, xn, dyn = adapter.asarray(key(0)), adapter.asarray(X), adapter.asarray(dy)
+    many = getattr(adapter, "vjp_rates", None)
+    if many is not None:
+        return [np.asarray(adapter.to_numpy(g)) for g in many(xn, rates, kn, dyn)]
+    grads = [adapter.vjp(lambda t, p=p: adapter.dropout(t, p, kn), xn, dyn) for p in rates]
+    return [np.asarray(adapter.to_numpy(g)) for g in grads]
+
+
+def _hypothesis(formula: Callable, dropped: Callable) -> Callable[[Case, np.ndarray], np.ndarray]:
+    def want(case: Case, got: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.where(got != 0, formula(_DY, case.data), dropped(_DY))
+
+    return want
 
 
 def gradient(adapter: Any) -> Finding:
-    """The gradient against ``dropout_backward(dy, keep, p)`` on every third rate of the survivors' grid (float32)."""
     if not hasattr(adapter, "vjp"):
         return Finding(NOT_MEASURED, "no autodiff hook")
-    dy = np.float32(np.linspace(-2, 2, X.size))
-    formulas, dropped, worst, first = dict(SCALES), [], 0.0, ("", "")
-    for p in RATES[::3]:
-        got, keep = _vjp(adapter, p, dy)
-        want = numpy_ref.dropout_backward(dy, keep, p)
-        formulas = {n: f for n, f in formulas.items() if bits_error(got[keep], f(dy, p)[keep]) == 0}
-        dropped.append(zeros_report(dy, got, ~keep))
-        worst = max(worst, bits_error(got, want))
-        bad = np.flatnonzero(bits_error_each(got, want))
-        if bad.size and not first[0]:
-            i = int(bad[0])
-            first = (f"p={p}, dy={show(dy[i])}", f"got {show(got[i])}, reference {show(want[i])}")
-    kept_as = next(iter(formulas), "none of the scale formulas").replace("x", "dy")
-    observed = f"kept: {kept_as}; dropped: {' / '.join(dict.fromkeys(dropped))}"
-    return Finding(
-        AGREES if worst == 0 else DIFFERS,
-        observed,
-        error=f"{worst:.3g} ULPs",
-        smallest=first[0],
-        evidence=first[1] or f"{len(RATES[::3])} rates, bit for bit",
+    rates = RATES[::3]
+    outputs = dict(zip(rates, gradient_rates(adapter, rates, _DY)))
+    hypotheses = {
+        f"kept: {name.replace('x', 'dy')}; dropped: {mode}": _hypothesis(formula, dropped)
+        for name, formula in SCALES.items()
+        for mode, dropped in _DROPPED.items()
+    }
+    return classify(
+        [Case(f"p={p}", p) for p in rates],
+        lambda c: outputs[c.data],
+        hypotheses,
+        lambda g, w, c: bits_error(g, w),
+        narrow=narrow_to_element(lambda c: _DY, "dy"),
     )
 
 
@@ -59,11 +67,9 @@ def gradient_at_one(adapter: Any) -> Finding:
     if not hasattr(adapter, "vjp"):
         return Finding(NOT_MEASURED, "no autodiff hook")
     dy = np.float32(np.linspace(-2, 2, 8))
-    x = np.ones(8, np.float32)
     kn = adapter.asarray(key(0))
-    got = np.asarray(
-        adapter.to_numpy(adapter.vjp(lambda t: adapter.dropout(t, 1.0, kn), adapter.asarray(x), adapter.asarray(dy)))
-    )
+    x = adapter.asarray(np.ones(8, np.float32))
+    got = np.asarray(adapter.to_numpy(adapter.vjp(lambda t: adapter.dropout(t, 1.0, kn), x, adapter.asarray(dy))))
     return zeros_finding(dy, got, np.ones(dy.shape, bool), "p=1", name="dy")
 
 

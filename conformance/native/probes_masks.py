@@ -15,7 +15,7 @@ import numpy_ref
 
 from ..stats import binomial_p_value
 from .dropping import SEEDS, kept, key
-from .finding import AGREES, DIFFERS, NOT_APPLICABLE, Finding, show
+from .finding import AGREES, DIFFERS, NOT_APPLICABLE, Finding, digest, show
 
 __all__ = ["PROBES"]
 
@@ -27,9 +27,10 @@ _AXES = [((2, 3, 4), (2,)), ((2, 3, 4, 5), (2, 3)), ((2, 3, 2, 3, 4), (2, 3, 4))
 def replay(adapter: Any) -> Finding:
     """Masks for keys ``(s, 0)`` against ``numpy_ref.dropout_mask``, smallest shape first."""
     cases = [(shape, p, s) for shape in [(1,), (8,), (3, 5), (64,)] for p in (0.5, 0.1, 0.9) for s in SEEDS]
-    wrong, total, first = 0, 0, ""
+    wrong, total, first, masks = 0, 0, "", []
     for shape, p, s in cases:
         got, want = kept(adapter, shape, p, key(s)), numpy_ref.dropout_mask(key(s), p, shape)
+        masks.append(got)
         wrong, total = wrong + int((got != want).sum()), total + got.size
         if not first and (got != want).any():
             first = f"shape {shape}, p={p}, key ({s}, 0): kept {show(got)}, reference {show(want)}"
@@ -39,7 +40,8 @@ def replay(adapter: Any) -> Finding:
             AGREES,
             "the reference's mask for the same key, bit for bit",
             error=f"0 of {total} elements",
-            evidence=f"{len(cases)} masks; {declared}",
+            evidence=f"{len(cases)} masks, the first: shape (1,), p=0.5, key (0, 0): kept {show(masks[0])}; {declared}",
+            digest=digest(masks),
         )
     return Finding(
         DIFFERS,
@@ -47,6 +49,7 @@ def replay(adapter: Any) -> Finding:
         error=f"{wrong} of {total} elements",
         smallest=first.split(":")[0],
         evidence=f"{first}; {declared}",
+        digest=digest(masks),
     )
 
 
@@ -87,7 +90,10 @@ def determinism(adapter: Any) -> Finding:
         AGREES if same and distinct else DIFFERS,
         observed,
         smallest="" if same and distinct else "shape (64,), p=0.5",
-        evidence=f"keys (s, 0), s in {SEEDS}, each drawn twice",
+        evidence=f"keys (s, 0), s in {SEEDS}, each drawn twice; key (0, 0) kept {int(masks[0].sum())} of 64 both times"
+        if same
+        else f"keys (s, 0), s in {SEEDS}, each drawn twice",
+        digest=digest(masks + again),
     )
 
 
@@ -110,9 +116,7 @@ def shared_axes(adapter: Any) -> Finding:
     if not rows:
         return Finding(NOT_APPLICABLE, "no way to share a mask along axes")
     verdict = AGREES if not bad else DIFFERS
-    observed = "shared along the given axes" + (
-        ", the reference's bits" if all(r.endswith("bits") for r in rows) else ""
-    )
+    observed = "shared along the given axes"  # whose bits they are is the replay probe's business
     note = f"; not supported: {', '.join(unsupported)}" if unsupported else ""
     return Finding(
         verdict,

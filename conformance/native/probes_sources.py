@@ -1,5 +1,6 @@
-"""Probes of where a framework's masks come from: compiled against eager, CPU against GPU, and how keys are
-derived when the caller passes none (a stateful stream, flax's ``make_rng``). Masks are compared bit for bit.
+"""Probes of where a framework's masks come from: CPU against GPU, and how keys are derived when the caller passes
+none (a stateful stream, flax's ``make_rng``). Masks are compared bit for bit. (Compiled against eager, masks
+and values, is :mod:`.probes_compiled`.)
 """
 
 from __future__ import annotations
@@ -11,35 +12,10 @@ import numpy as np
 
 import numpy_ref
 
-from .dropping import SEEDS, forward, key, outcome
-from .finding import AGREES, DIFFERS, NOT_MEASURED, Finding
+from .dropping import forward, key
+from .finding import AGREES, DIFFERS, NOT_MEASURED, Finding, digest, show
 
 __all__ = ["PROBES"]
-
-
-def compiled(adapter: Any) -> Finding:
-    if getattr(adapter, "compiled_dropout", None) is None:
-        return Finding(NOT_MEASURED, getattr(adapter, "NOT_COMPILED", "no compiler hook"))
-    x, wrong, first = np.float32(1 + np.arange(64) / 37), 0, ""
-    for s in SEEDS[:2]:
-        eager = forward(adapter, x, 0.5, key(s))
-        kind, fast = outcome(lambda s=s: adapter.compiled_dropout(adapter.asarray(x), 0.5, adapter.asarray(key(s))))
-        if kind != "ok":  # no C++ compiler for inductor, say: the environment's limit, not the framework's behaviour
-            return Finding(
-                NOT_MEASURED, f"the compiler failed here: {kind}: {fast}", evidence=getattr(adapter, "COMPILER", "")
-            )
-        fast = np.asarray(adapter.to_numpy(fast))
-        bad = (eager.view(np.uint32) != fast.view(np.uint32)).sum()
-        wrong += int(bad)
-        first = first or (f"shape (64,), p=0.5, key ({s}, 0)" if bad else "")
-    observed = "compiled = eager, bit for bit" if not wrong else "compiled draws other masks"
-    return Finding(
-        AGREES if not wrong else DIFFERS,
-        observed,
-        error=f"{wrong} of {2 * x.size} elements",
-        smallest=first,
-        evidence=getattr(adapter, "COMPILER", "jax.jit"),
-    )
 
 
 def devices(adapter: Any) -> Finding:
@@ -76,10 +52,14 @@ def derivation(adapter: Any) -> Finding | None:
     k, shape = key(5), (64,)
     ones = adapter.asarray(np.ones(shape, np.float32))
     masks = [np.asarray(adapter.to_numpy(y)) != 0 for y in adapter.stream(ones, 0.5, adapter.asarray(k), 3)]
+    drawn = "; ".join(f"mask {c}: {show(m)}" for c, m in enumerate(masks))
     for name, derive in _DERIVED.items():
         if all((m == numpy_ref.dropout_mask(derive(k, c), 0.5, shape)).all() for c, m in enumerate(masks)):
             return Finding(
-                AGREES, name, evidence=f"{len(masks)} masks from key (5, 0), each the reference's for the derived key"
+                AGREES,
+                name,
+                evidence=f"{len(masks)} masks from key (5, 0), each the reference's for the derived key: {drawn}",
+                digest=digest(masks),
             )
     distinct = len({m.tobytes() for m in masks}) == len(masks)
     units = getattr(adapter, "STREAM_UNITS", "calls")
@@ -89,13 +69,13 @@ def derivation(adapter: Any) -> Finding | None:
         DIFFERS,
         observed,
         smallest="key (5, 0), shape (64,), p=0.5",
-        evidence=f"{getattr(adapter, 'STREAM', 'successive calls')}; tried: {'; '.join(_DERIVED)}",
+        evidence=f"{getattr(adapter, 'STREAM', 'successive calls')}: {drawn}; tried: {'; '.join(_DERIVED)}",
+        digest=digest(masks),
     )
 
 
 #: behaviour → probe(adapter); a probe returns None where the behaviour does not arise (no such API).
 PROBES: dict[str, Callable[[Any], Finding | None]] = {
-    "compiled vs eager masks": compiled,
     "CPU vs GPU masks": devices,
     "keys without an explicit key": derivation,
 }

@@ -1,154 +1,183 @@
-"""The framework report's renderings: Markdown (headline table, then one table per framework), JSON and a
-rich table. Rows of torch's three optimizer implementations that measured the same are merged in the
-Markdown and the rich table (``optim.SGD [single-tensor, foreach, fused]``); the JSON keeps every row.
+"""The framework report in Markdown and JSON: who agrees with whom first (the headline, then every behaviour by
+topic), compositions and key derivation in sections of their own, the conventions C1–C13 against the
+measurements, then every finding per framework. The README's headline and conventions tables are
+:func:`headline_markdown` (without the separating inputs) and :func:`conventions_markdown` of the checked-in
+report, verbatim.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 
-from rich.table import Table
-from rich.text import Text
+from .behaviours import CONVENTIONS
+from .finding import Finding
+from .groups import Group, Row, convention_cells, names, placements, rows
 
-from .finding import AGREES, DIFFERS, ERROR, NOT_INSTALLED, Finding
+__all__ = ["conventions_markdown", "headline_markdown", "to_json", "to_markdown"]
 
-__all__ = ["HEADLINES", "headline_rows", "merged", "to_json", "to_markdown", "to_table"]
-
-#: The differences worth a README line: (framework, api, behaviour, what regref's reference does).
-HEADLINES: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "keras[jax]",
-        "optimizers.SGD",
-        "coupled or decoupled decay",
-        "`weight_decay` of SGD is coupled L2 (torch `optim.SGD`)",
-    ),
-    (
-        "keras[jax]",
-        "optimizers.Adam",
-        "coupled or decoupled decay",
-        "Adam's `weight_decay` is coupled L2 (torch `optim.Adam`)",
-    ),
-    ("keras[jax]", "optimizers.SGD", "lr inside or outside the velocity", "lr outside: `b = μb + d; w −= lr·b`"),
-    ("keras[jax]", "optimizers.Adam", "ε placement", "ε added to `√v̂`, after the bias correction"),
-    ("keras[jax]", "regularizers.L2", "factor ½ in the penalty", "`λ/2·Σw²`, gradient `λw`"),
-    ("optax", "sgd → add_decayed_weights", "coupled or decoupled decay", "decay enters before the lr scaling"),
-    ("optax", "adamw", "defaults", "AdamW `weight_decay = 0.01` (torch)"),
-    ("torch", "nn.functional.dropout", "dropped inf, NaN, −0.0 and negatives", "dropped elements are `+0.0`"),
-    ("flax", "linen.Dropout", "keys without an explicit key", "the mask is a function of the key alone"),
-    ("equinox", "nn.Dropout", "gradient at p = 1", "zero gradient"),
+_LEGEND = (
+    "How to read it: a row is one behaviour, measured on the same inputs in every implementation that has it "
+    "(torch's single-tensor, foreach and fused optimizers, seeded and unseeded keras layers, equinox eager and "
+    "under `eqx.filter_jit` are implementations of their own). Implementations that the same convention explains "
+    "— bit for bit for dropout, within the conformance suite's tolerance for the update rules — form an "
+    "**agreement group**, named by that convention; the group of regref's reference (`numpy_ref`) comes first. "
+    "Within a group `=` joins identical bits and `·` separates outputs that differ in their bits only (rounding "
+    "within the tolerance, shown as *spread*, or another mask). Each later group has the smallest probe input "
+    "that tells it from the first, and an element of its own output there. How each probe works: "
+    "`conformance/native/probes_*.py`."
 )
-_VERDICT_STYLE = {AGREES: "green", DIFFERS: "bold yellow", ERROR: "bold red", NOT_INSTALLED: "dim"}
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def merged(findings: Iterable[Finding]) -> list[Finding]:
-    """Rows equal but for the implementation in ``[…]`` of their API collapse into one, the worst error kept."""
-    out: dict[tuple, Finding] = {}
-    for f in findings:
-        match = re.fullmatch(r"(.*) \[(.*)\]", f.api)
-        base, variant = (match.group(1), match.group(2)) if match else (f.api, "")
-        key = (f.framework, base, f.behaviour, f.verdict, f.observed)
-        if key not in out:
-            out[key] = f
-            continue
-        old = out[key]
-        variants = re.fullmatch(r".* \[(.*)\]", old.api)
-        api = f"{base} [{variants.group(1) if variants else ''}, {variant}]"
-        error = max(old.error, f.error, key=lambda e: float(e.split()[0]) if e[:1].isdigit() else -1.0)
-        out[key] = Finding(
-            old.verdict,
-            old.observed,
-            error,
-            old.smallest or f.smallest,
-            old.evidence,
-            old.framework,
-            api,
-            old.behaviour,
-        )
-    return list(out.values())
+def _groups(r: Row) -> str:
+    if not r.groups:
+        return "not measured here: " + "; ".join(dict.fromkeys(_cell(f.observed) for f in r.unmeasured))
+    return "<br>".join(f"**{_cell(g.observed)}**: {_cell(g.text(r.members))}" for g in r.shown())
 
 
-def headline_rows(findings: list[Finding]) -> list[tuple[str, str, str, str, str]]:
-    """(framework · API, behaviour, verdict, measured, reference) for each headline; a missing one says why."""
-    index = {f.key: f for f in findings}
-    installed = {f.framework: f for f in findings if f.verdict == NOT_INSTALLED}
-    rows = []
-    for framework, api, behaviour, reference in HEADLINES:
-        f = index.get((framework, api, behaviour))
-        if f is None:
-            gone = installed.get(framework)
-            rows.append(
-                (
-                    f"{framework} `{api}`",
-                    behaviour,
-                    gone.verdict if gone else "not measured",
-                    gone.observed if gone else "",
-                    reference,
-                )
-            )
-            continue
-        twin = index.get(("keras[torch]", api, behaviour)) if framework == "keras[jax]" else None
-        label = "keras (jax and torch backends)" if twin and twin.observed == f.observed else framework
-        rows.append((f"{label} `{api}`", behaviour, f.verdict, f.observed, reference))
-    return rows
+def _separations(r: Row) -> str:
+    shown = [g for g in r.shown() if g is not r.groups[0] and g.separation[0]]
+    return "<br>".join(f"{_cell(g.separation[0])} — {_cell(g.separation[1])}" for g in shown)
+
+
+def _table(head: tuple[str, ...], lines: Iterable[tuple[str, ...]]) -> list[str]:
+    return [
+        f"| {' | '.join(head)} |",
+        f"| {' | '.join('---' for _ in head)} |",
+        *(f"| {' | '.join(c)} |" for c in lines),
+    ]
+
+
+def headline_markdown(findings: list[Finding], separations: bool = True) -> str:
+    """The differences a user meets through a framework's own API, with when they show and who agrees with whom
+    (and, with ``separations``, the smallest input that tells each group from the first)."""
+    head = ("behaviour", "when it shows", "who agrees with whom", "smallest input that separates them")
+    body = [(_cell(r.title), _cell(r.condition), _groups(r), _separations(r)) for r in rows(findings) if r.headline]
+    width = len(head) if separations else len(head) - 1
+    return "\n".join(_table(head[:width], (b[:width] for b in body))) + "\n"
+
+
+def conventions_markdown(findings: list[Finding]) -> str:
+    """C1–C13: what the reference does, which framework APIs agree on every row that measures it, who differs."""
+    cells = convention_cells(rows(findings))
+    body = [(c, _cell(text), *(_cell(x) or "—" for x in cells[c])) for c, (text, _) in CONVENTIONS.items()]
+    return "\n".join(_table(("", "convention", "agrees", "differs"), body)) + "\n"
+
+
+def _spread(g: Group) -> str:
+    return g.spread if len(g.members) > 1 else ""
 
 
 def to_markdown(findings: list[Finding], versions: dict[str, str], command: str) -> str:
+    table = rows(findings)
     lines = [
-        "# What the frameworks' own regularizers do, measured against regref",
+        "# What the frameworks' own regularizers do: who agrees with whom",
         "",
         f"Generated by `{command}`. Every row below is a measurement from that run, on these versions:",
         "",
         " · ".join(f"{k} {v}" for k, v in versions.items()),
         "",
-        "Verdicts: **agrees** — the framework does what regref's reference (`numpy_ref`) does, within the "
-        "conformance suite's tolerance (bit for bit for dropout); **differs** — *measured* says what it does "
-        "instead and *smallest input* is the first probe input that shows it; **not applicable** — the API has "
-        "no such parameter; **not measured** — with the reason. Errors are in ULPs (of the term magnitudes, "
-        "as in the suite) unless a unit is given. How each probe works: `conformance/native/probes_*.py`.",
+        _LEGEND,
         "",
-        "## Headline differences",
+        "## Headline: differences you meet through a framework's own API",
         "",
-        "| framework · API | behaviour | verdict | measured | regref's reference |",
-        "| --- | --- | --- | --- | --- |",
-        *(f"| {' | '.join(_cell(c) for c in row)} |" for row in headline_rows(findings)),
+        headline_markdown(findings).rstrip("\n"),
     ]
-    for framework in dict.fromkeys(f.framework for f in findings):
-        lines += [
-            "",
-            f"## {framework}",
-            "",
-            "| API | behaviour | verdict | measured | error | smallest differing input | evidence |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+    for topic in dict.fromkeys(r.topic for r in table):
+        lines += ["", f"## {topic}", ""]
+        body = [
+            (_cell(r.behaviour), _groups(r), "<br>".join(_spread(g) for g in r.shown()), _separations(r))
+            for r in table
+            if r.topic == topic and r.section != "keys"
         ]
-        for f in merged(x for x in findings if x.framework == framework):
-            cells = (f"`{f.api}`", f.behaviour, f.verdict, f.observed, f.error, f.smallest, f.evidence)
-            lines.append(f"| {' | '.join(_cell(c) for c in cells)} |")
-    return "\n".join(lines) + "\n"
+        lines += _table(("behaviour", "agreement groups", "spread", "smallest input that separates them"), body)
+    lines += ["", "## Composition order: chains a user builds", ""]
+    lines += _table(
+        ("chain", "behaviour", "joins the group", "with"),
+        (
+            (f"{m.framework} `{_cell(m.api)}`", _cell(r.title), _cell(g.observed), _cell(_others(r, g, m)))
+            for r, m, g in placements(table, "composition")
+        ),
+    )
+    lines += ["", "## Keys and masks: reproducing a mask", ""]
+    keys = [r for r in table if r.section == "keys"]
+    lines += _table(
+        ("behaviour", "agreement groups", "smallest input that separates them"),
+        ((_cell(r.title), _groups(r), _separations(r)) for r in keys),
+    )
+    lines += ["", "## The conventions (C1–C13) against these measurements", "", conventions_markdown(findings).rstrip()]
+    return "\n".join(lines + _detail(findings)) + "\n"
+
+
+def _others(r: Row, g: Group, member: Finding) -> str:
+    rest = [m for m in g.members if m is not member]
+    return names(rest, among=r.members) if rest else "no one else: a group of its own"
+
+
+def _detail(findings: list[Finding]) -> list[str]:
+    lines = ["", "## Every finding, per framework", ""]
+    lines.append(
+        "Verdicts against regref's reference: **agrees** (its convention, within the tolerance), **differs** "
+        "(*measured* says what it does; *smallest input* is the first that shows it), **not applicable**, **not "
+        "measured** (with the reason). Errors are in ULPs of the terms' magnitudes unless a unit is given. Rows of "
+        "one API's implementations with identical bits are merged."
+    )
+    for framework in dict.fromkeys(f.framework for f in findings):
+        lines += ["", f"### {framework}", ""]
+        head = ("topic", "API", "behaviour", "verdict", "measured", "error", "smallest differing input", "evidence")
+        merged: dict[tuple, list[Finding]] = {}
+        for f in (x for x in findings if x.framework == framework):
+            key = (f.topic, f.behaviour, f.verdict, f.observed, f.digest or id(f), f.api.split(" [")[0])
+            merged.setdefault(key, []).append(f)
+        body = [
+            (
+                f.topic,
+                f"`{_cell(names(group).removeprefix(framework + ' '))}`",
+                *(_cell(c) for c in (f.behaviour, f.verdict, f.observed, f.error, f.smallest, f.evidence)),
+            )
+            for group in merged.values()
+            for f in group[:1]
+        ]
+        lines += _table(head, body)
+    return lines
 
 
 def to_json(findings: list[Finding], versions: dict[str, str], command: str) -> str:
+    table = rows(findings)
+    cells = convention_cells(table)
     document = {
         "command": command,
         "versions": versions,
-        "headlines": [
-            dict(zip(("api", "behaviour", "verdict", "measured", "reference"), r)) for r in headline_rows(findings)
-        ],
+        "rows": [_row_json(r) for r in table],
+        "conventions": {
+            c: {"convention": text, "agrees": cells[c][0], "differs": cells[c][1]}
+            for c, (text, _) in CONVENTIONS.items()
+        },
         "findings": [f.to_dict() for f in findings],
     }
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 
-def to_table(findings: list[Finding]) -> Table:
-    table = Table(title="Frameworks' own regularizers against regref's reference", show_lines=False)
-    for column in ("framework", "API", "behaviour", "verdict", "measured", "error"):
-        table.add_column(column, overflow="fold")
-    for f in merged(findings):
-        cells = (f.framework, f.api, f.behaviour, f.verdict, f.observed, f.error)
-        table.add_row(*(Text(c, style=_VERDICT_STYLE.get(f.verdict, "") if c is f.verdict else "") for c in cells))
-    return table
+def _row_json(r: Row) -> dict:
+    return {
+        "topic": r.topic,
+        "behaviour": r.behaviour,
+        "section": r.section,
+        "condition": r.condition,
+        "headline": r.headline,
+        "groups": [
+            {
+                "observed": g.observed,
+                "members": [m.column for m in g.members],
+                "identical_bits": [[m.column for m in c] for c in g.classes],
+                "spread": g.spread,
+                "separation": {"input": g.separation[0], "evidence": g.separation[1]},
+            }
+            for g in r.groups
+        ],
+        "unmeasured": [{"member": f.column, "verdict": f.verdict, "observed": f.observed} for f in r.unmeasured],
+    }

@@ -20,10 +20,21 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import probes_dropout, probes_gradients, probes_l2, probes_masks, probes_optim, probes_sources
+from . import (
+    probes_compiled,
+    probes_defaults,
+    probes_dropout,
+    probes_flag,
+    probes_gradients,
+    probes_l2,
+    probes_masks,
+    probes_optim,
+    probes_sources,
+    probes_survivors,
+)
 from .finding import ERROR, NOT_APPLICABLE, NOT_INSTALLED, Finding
 
-__all__ = ["FRAMEWORKS", "Framework", "collect", "run_adapter", "run_framework"]
+__all__ = ["FRAMEWORKS", "TOPICS", "Framework", "collect", "run_adapter", "run_framework"]
 
 ROOT = Path(__file__).resolve().parents[2]  # the directory that holds the conformance package
 
@@ -39,51 +50,71 @@ class Framework:
 
 
 _KERAS = ("keras_optim:optimizers", "keras_optim:l2", "keras_dropout:layer", "keras_dropout:function")
+_TORCH_OPTIM = tuple(f"torch_optim:{v}" for v in ("single_tensor", "foreach", "fused"))
 FRAMEWORKS: dict[str, Framework] = {
     f.name: f
     for f in (
         Framework(
             "torch",
             ("torch",),
-            tuple(f"torch_optim:{v}" for v in ("single_tensor", "foreach", "fused"))
+            _TORCH_OPTIM
+            + tuple(f"torch_optim:adam_decoupled_{v}" for v in ("single_tensor", "foreach", "fused"))
+            + ("torch_optim:flagged_single_tensor", "torch_optim:flagged_foreach")
             + tuple(f"torch_dropout:{v}" for v in ("functional", "module", "channels")),
         ),
         Framework("optax", ("jax", "optax"), ("optax_optim:before", "optax_optim:after", "optax_optim:alias")),
         Framework("flax", ("jax", "flax"), ("flax_dropout:linen", "flax_dropout:nnx_dropout")),
         Framework("keras[jax]", ("keras", "jax"), _KERAS, (("KERAS_BACKEND", "jax"),)),
-        Framework("keras[torch]", ("keras", "torch"), _KERAS, (("KERAS_BACKEND", "torch"),)),
-        Framework("equinox", ("jax", "equinox"), ("equinox_dropout:dropout_layer",)),
+        Framework(
+            "keras[torch]", ("keras", "torch"), (*_KERAS, "keras_dropout:unseeded_layer"), (("KERAS_BACKEND", "torch"),)
+        ),
+        Framework("equinox", ("jax", "equinox"), ("equinox_dropout:dropout_layer", "equinox_dropout:jitted")),
+        Framework("regref", ("numpy",), ("loopback:optim", "loopback:l2", "loopback:dropout")),
     )
 }
+#: The rows' topics: an optimizer adapter's op, or what kind of adapter it is.
+TOPICS = {"sgd_step": "SGD", "adam_step": "Adam", "adamw_step": "AdamW", "nadam": "NAdam", "radam": "RAdam"}
+_OPTIM = (probes_optim.PROBES, probes_defaults.PROBES, probes_compiled.OPTIM, probes_flag.PROBES)
+_DROPOUT = (
+    probes_survivors.PROBES,
+    probes_dropout.PROBES,
+    probes_gradients.PROBES,
+    probes_compiled.DROPOUT,
+    probes_masks.PROBES,
+    probes_sources.PROBES,
+)
 
 
-def _probes(adapter: Any) -> Iterable[tuple[str, str, Callable[[Any], Finding | None]]]:
-    """(api, behaviour, probe) for everything the adapter implements."""
+def _probes(adapter: Any) -> Iterable[tuple[str, str, str, Callable[[Any], Finding | None]]]:
+    """(topic, api, behaviour, probe) for everything the adapter implements and wants probed."""
     if isinstance(adapter.API, dict):
-        for op, api in adapter.API.items():
-            wanted = getattr(adapter, "BEHAVIOURS", None)
-            yield from ((api, b, p) for b, p in probes_optim.PROBES[op].items() if wanted is None or b in wanted)
+        tables = [(TOPICS[op], api, table[op]) for op, api in adapter.API.items() for table in _OPTIM if op in table]
     elif hasattr(adapter, "l2_penalty"):
-        yield from ((adapter.API, b, p) for b, p in probes_l2.PROBES.items())
+        tables = [("L2 penalty", adapter.API, probes_l2.PROBES)]
     else:
-        for table in (probes_dropout.PROBES, probes_gradients.PROBES, probes_masks.PROBES, probes_sources.PROBES):
-            yield from ((adapter.API, b, p) for b, p in table.items())
+        tables = [("dropout", adapter.API, table) for table in _DROPOUT]
+    wanted = getattr(adapter, "BEHAVIOURS", None)
+    for topic, api, table in tables:
+        yield from ((topic, api, b, p) for b, p in table.items() if wanted is None or b in wanted)
 
 
 def run_adapter(framework: str, adapter: Any) -> list[Finding]:
     """Every probe on one adapter. Frameworks' own warnings are not findings (a probe that cares records them)."""
     out = []
-    for api, behaviour, probe in _probes(adapter):
+    kind = getattr(adapter, "KIND", "api")
+    for topic, api, behaviour, probe in _probes(adapter):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
                 found = probe(adapter)
-            except NotImplementedError as error:
+            except NotImplementedError as error:  # the API lacks a parameter the probe needs
                 found = Finding(NOT_APPLICABLE, str(error))
             except Exception as error:  # a probe that breaks is reported as such, not hidden
                 found = Finding(ERROR, f"{type(error).__name__}: {error}"[:300])
         if found is not None:
-            out.append(dataclasses.replace(found, framework=framework, api=api, behaviour=behaviour))
+            out.append(
+                dataclasses.replace(found, framework=framework, api=api, behaviour=behaviour, topic=topic, kind=kind)
+            )
     return out
 
 

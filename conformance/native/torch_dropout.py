@@ -92,7 +92,7 @@ def _compiled(p: float) -> Callable[[torch.Tensor], torch.Tensor]:
 
 class _Uncompiled(TorchDropout):
     compiled_dropout = None  # type: ignore[assignment]
-    NOT_COMPILED = "torch.compile is measured on nn.functional.dropout only (a compile costs ~20 s on CPU)"
+    NOT_COMPILED = "torch.compile is measured on nn.functional.dropout only (each compile costs seconds)"
 
 
 class _Channels(_Uncompiled):

@@ -1,21 +1,25 @@
-"""Fused kernels behind the ports' dispatch points: Triton for CUDA tensors, Inductor C++ for CPU dropout.
+"""Fused kernels behind the ports' dispatch points: Triton for CUDA tensors, C for CPU tensors.
 
 Each kernel computes, in one pass over memory, exactly what the eager path of its dispatch point
-computes (the same bits for dropout; the same roundings, one IEEE op each, for the update rules):
+computes (the same bits for dropout and the stream; the same roundings, one IEEE op each, for the
+update rules):
 
 - :mod:`.dropout`: the Threefry word, keep decision and scaling of each element in registers
   (``torch_impl.dropout._masked_scale``);
 - :mod:`.optim`: SGD and Adam updates in place, all tensors of a group in one launch
   (``torch_impl.optim``);
 - :mod:`.l2`: ``Σ w²`` accumulated in float64 without a float64 copy (``torch_impl.l2``);
-- :mod:`.cpu`: dropout's one pass on the CPU, compiled by ``torch.compile`` once a process has shown
-  it needs it (tiered: see there).
+- :mod:`.cpu`: on the CPU, dropout, the stream's words and keep masks, and the SGD and Adam steps
+  (in place for ``torch_impl.optim``, on copies for the functional steps), as C loops built once per
+  machine (:mod:`.clib`).
 
-A Triton kernel is used when its tensors are on a CUDA device and ``triton`` imports. If it fails to compile
-or launch, that kernel is switched off for the rest of the process and the eager path runs instead;
-the failure is logged (logger ``torch_impl.kernels``, level INFO), not warned, and :func:`status`
-reports it. :func:`disabled` forces the eager paths, for comparisons; :func:`cpu_compiled` the compiled
-CPU dropout.
+A Triton kernel is used when its tensors are on a CUDA device and ``triton`` imports; a C kernel when
+they are CPU tensors (not subclasses) outside ``torch.compile``, and ``REGREF_CPU_COMPILE`` is not
+``0`` (a functional step also not while autograd records it). If a kernel fails to compile or launch,
+it is switched off for the rest of the process and the eager path (tensor ops) runs instead; the
+failure is logged (logger ``torch_impl.kernels``, level INFO), not warned, and :func:`status` reports
+it — except with ``REGREF_CPU_COMPILE=1``, where a C kernel's failure is raised. :func:`disabled`
+forces the eager paths, for comparisons.
 """
 
 from __future__ import annotations
@@ -25,22 +29,37 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from functools import cache
+from types import ModuleType
 from typing import TypeVar
 
 import torch
 
-__all__ = ["adam_", "cpu_compiled", "disabled", "launch", "masked_scale", "sgd_", "status", "sum_squares", "usable"]
+from . import cpu
+
+__all__ = [
+    "adam_",
+    "disabled",
+    "functional_step",
+    "keep_mask",
+    "launch",
+    "masked_scale",
+    "random_bits",
+    "sgd_",
+    "status",
+    "sum_squares",
+    "usable",
+]
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 _enabled = os.environ.get("REGREF_KERNELS", "1") != "0"
-_paths: dict[str, str] = {}  # kernel name -> "triton" / "inductor", or "eager: <why>" once it failed
+_paths: dict[str, str] = {}  # kernel name -> "triton" / "c", or "eager: <why>" once it failed
 _CPU_MODES = ("auto", "1", "0")
 _cpu_mode = os.environ.get("REGREF_CPU_COMPILE", "auto")
 if _cpu_mode not in _CPU_MODES:
     raise ValueError(f"REGREF_CPU_COMPILE must be one of {_CPU_MODES}, got {_cpu_mode!r}")
-_cpu_elements = 0  # elements sent through CPU dropout so far (the tiering's count)
+_PLAIN = (torch.Tensor, torch.nn.Parameter)  # not subclasses whose data_ptr is not theirs (DTensor, fakes)
 
 
 @cache
@@ -61,10 +80,15 @@ def usable(name: str, *tensors: torch.Tensor) -> bool:
 
 
 def launch(name: str, run: Callable[[], _T], path: str = "triton") -> _T | None:
-    """``run()``, or None (and kernel ``name`` off from now on) if it raises: the caller then runs its eager path."""
+    """``run()``, or None (and kernel ``name`` off from now on) if it raises: the caller then runs its eager path.
+
+    A C kernel's failure is raised instead with ``REGREF_CPU_COMPILE=1``.
+    """
     try:
         out = run()
     except Exception as error:  # a compiler or driver failure can be any exception type
+        if path == "c" and _cpu_mode == "1":
+            raise
         _paths[name] = f"eager: {type(error).__name__}: {error}"
         _log.info("%s kernel %r failed; using the eager path from now on: %s", path, name, error, exc_info=True)
         return None
@@ -74,13 +98,13 @@ def launch(name: str, run: Callable[[], _T], path: str = "triton") -> _T | None:
 
 
 def status() -> dict[str, str]:
-    """Per kernel that ran: ``"triton"`` (``"inductor"`` for ``dropout-cpu``), or ``"eager: <why>"`` once it failed."""
+    """Per kernel that ran: ``"triton"`` or ``"c"`` (``<name>-cpu``), or ``"eager: <why>"`` once it failed."""
     return dict(_paths)
 
 
 @contextlib.contextmanager
 def disabled() -> Iterator[None]:
-    """Run the eager paths inside the block (benchmarks compare the two)."""
+    """Run the eager paths inside the block (benchmarks and tests compare the two)."""
     global _enabled
     before, _enabled = _enabled, False
     try:
@@ -89,64 +113,81 @@ def disabled() -> Iterator[None]:
         _enabled = before
 
 
-@contextlib.contextmanager
-def cpu_compiled() -> Iterator[None]:
-    """Inside the block CPU dropout takes the compiled path from the first call (tests, benchmarks)."""
-    global _cpu_mode
-    before, _cpu_mode = _cpu_mode, "1"
-    try:
-        yield
-    finally:
-        _cpu_mode = before
-
-
-def _cpu_hot(x: torch.Tensor) -> bool:
-    """Whether CPU dropout on ``x`` takes the compiled path now (the tiering of :mod:`.cpu`)."""
-    global _cpu_elements
-    if not (_enabled and x.device.type == "cpu") or _paths.get("dropout-cpu", "").startswith("eager"):
+def on_cpu(name: str, *tensors: torch.Tensor) -> bool:
+    """Whether C kernel ``name`` should run on ``tensors``: plain CPU tensors, outside ``torch.compile``, not off."""
+    if not _enabled or _cpu_mode == "0" or _paths.get(name, "").startswith("eager"):
         return False
-    if torch.compiler.is_compiling():  # inside the caller's own torch.compile, which fuses it anyway
+    if torch.compiler.is_compiling():  # tracing: fake tensors, and the caller's compiler fuses the eager ops
         return False
-    _cpu_elements += x.numel()
-    from .cpu import HOT_ELEMENTS
-
-    return _cpu_mode == "1" or (_cpu_mode == "auto" and _cpu_elements > HOT_ELEMENTS)
+    if getattr(torch._C, "_are_functorch_transforms_active", lambda: False)():  # torch.func: wrapped tensors
+        return False
+    for t in tensors:  # a loop, not all(...): per-step host time on 20 tensors
+        if type(t) not in _PLAIN or not t.is_cpu:
+            return False
+    return True
 
 
 def _dense(tensors: list[torch.Tensor]) -> bool:
     """Contiguous, strided, of one dtype: what one grouped launch (:mod:`.groups`) takes."""
     dtype, strided = tensors[0].dtype, torch.strided
-    return all(t.dtype is dtype and t.layout is strided and t.is_contiguous() for t in tensors)
+    for t in tensors:
+        if t.dtype is not dtype or t.layout is not strided or not t.is_contiguous():
+            return False
+    return True
 
 
 def masked_scale(
     x: torch.Tensor, key_words: torch.Tensor, threshold: int, scale: float, axes: tuple[int, ...]
 ) -> torch.Tensor | None:
-    """:func:`.dropout.masked_scale` (CUDA) or :func:`.cpu.masked_scale` (CPU, once hot) where it applies, else None."""
-    if not axes and _cpu_hot(x):
+    """:func:`.dropout.masked_scale` (CUDA) or :func:`.cpu.masked_scale` (CPU) where it applies, else None.
 
-        def run_cpu() -> torch.Tensor | None:
-            from .cpu import masked_scale as compiled
+    ``threshold`` is never 0 or ``2**23`` here: a constant mask draws nothing (the eager path's case).
+    """
+    if usable("dropout", x):
 
-            return compiled(x, key_words, threshold, scale)
+        def run() -> torch.Tensor | None:
+            from .dropout import masked_scale as fused
 
-        return launch("dropout-cpu", run_cpu, "inductor")
-    if not usable("dropout", x):
+            return fused(x, key_words, threshold, scale, axes)
+
+        return launch("dropout", run)
+    if axes or not on_cpu("dropout-cpu", x):
         return None
-
-    def run() -> torch.Tensor | None:
-        from .dropout import masked_scale as fused
-
-        return fused(x, key_words, threshold, scale, axes)
-
-    return launch("dropout", run)
+    return launch("dropout-cpu", lambda: cpu.masked_scale(x, key_words, threshold, scale), "c")
 
 
-def _update(name: str, columns: list[list[torch.Tensor]], step: Callable[[], None]) -> bool:
+def random_bits(key_words: torch.Tensor, n: int) -> torch.Tensor | None:
+    """:func:`.cpu.random_bits` for a CPU key, else None."""
+    if not on_cpu("bits-cpu", key_words):
+        return None
+    return launch("bits-cpu", lambda: cpu.random_bits(key_words, n), "c")
+
+
+def keep_mask(key_words: torch.Tensor, threshold: int, n: int, device: torch.device) -> torch.Tensor | None:
+    """:func:`.cpu.keep_mask` for a mask on the CPU (``0 < threshold < 2**23``), else None."""
+    if device.type != "cpu" or not on_cpu("bits-cpu", key_words):
+        return None
+    return launch("bits-cpu", lambda: cpu.keep_mask(key_words, threshold, n), "c")
+
+
+def _update(name: str, columns: list[list[torch.Tensor]], step: Callable[[str], None]) -> bool:
+    """``step("triton")`` on CUDA or ``step("c")`` on the CPU, where a kernel applies; whether one ran."""
     tensors = [t for c in columns for t in c]
-    if not (usable(name, *tensors) and _dense(tensors)):
+    if not _dense(tensors):
         return False
-    return launch(name, lambda: step() or True) is not None
+    if usable(name, *tensors):
+        return launch(name, lambda: step("triton") or True) is not None
+    if on_cpu(f"{name}-cpu", *tensors):
+        return launch(f"{name}-cpu", lambda: step("c") or True, "c") is not None
+    return False
+
+
+def _module(path: str) -> ModuleType:
+    if path == "c":
+        return cpu
+    from . import optim
+
+    return optim
 
 
 def sgd_(
@@ -157,12 +198,10 @@ def sgd_(
     step: int,
     **hyper: object,
 ) -> bool:
-    """:func:`.optim.sgd_` (in place) if it applies; False, with nothing written, if not."""
+    """:func:`.optim.sgd_` or :func:`.cpu.sgd_` (in place) if one applies; False, with nothing written, if not."""
 
-    def run() -> None:
-        from .optim import sgd_ as fused
-
-        fused(params, grads, buffers, decay, step, **hyper)  # type: ignore[arg-type]
+    def run(path: str) -> None:
+        _module(path).sgd_(params, grads, buffers, decay, step, **hyper)  # type: ignore[arg-type]
 
     return _update("sgd", [params, grads, buffers], run)
 
@@ -177,14 +216,39 @@ def adam_(
     step: int,
     **hyper: object,
 ) -> bool:
-    """:func:`.optim.adam_` (in place) if it applies; False, with nothing written, if not."""
+    """:func:`.optim.adam_` or :func:`.cpu.adam_` (in place) if one applies; False, with nothing written, if not."""
 
-    def run() -> None:
-        from .optim import adam_ as fused
-
-        fused(params, grads, m, v, v_max, decay, step, **hyper)  # type: ignore[arg-type]
+    def run(path: str) -> None:
+        _module(path).adam_(params, grads, m, v, v_max, decay, step, **hyper)  # type: ignore[arg-type]
 
     return _update("adam", [params, grads, m, v, v_max], run)
+
+
+def functional_step(
+    rule: str, columns: list[list[torch.Tensor]], decay: list[bool], step: int, **hyper: object
+) -> list[list[torch.Tensor]] | None:
+    """A functional step of ``rule`` (``"sgd"``, ``"adam"``) on CPU tensors by its in-place C kernel, on copies.
+
+    ``columns`` are the params, the grads and the state's buffers; the result the new params and
+    buffers (fresh tensors, contiguous), one kernel call per dtype. None where the kernel does not apply
+    to all of them, having written only into the copies; and whenever autograd should record the step
+    (grad mode on and a leaf requiring grad), which the eager ops do.
+    """
+    tensors = [t for c in columns for t in c]
+    if not tensors or not on_cpu(f"{rule}-cpu", *tensors):
+        return None
+    if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        return None
+    params, grads, *buffers = columns
+    out = [[t.clone(memory_format=torch.contiguous_format) for t in c] for c in [params, *buffers]]
+    grads = [g.contiguous() for g in grads]
+    update = sgd_ if rule == "sgd" else adam_
+    for dtype in dict.fromkeys(t.dtype for t in params):
+        chosen = [i for i, t in enumerate(params) if t.dtype is dtype]
+        new, old = [[c[i] for i in chosen] for c in out], [[c[i] for i in chosen] for c in (grads, decay)]
+        if not update(new[0], old[0], *new[1:], old[1], step, **hyper):
+            return None
+    return out
 
 
 def sum_squares(leaves: list[torch.Tensor]) -> torch.Tensor | None:

@@ -1,95 +1,161 @@
-"""Fused dropout on the CPU: the Triton kernel's one pass, compiled by ``torch.compile`` (Inductor's C++).
+"""The CPU's fused kernels: C loops (``csrc/``) built once per machine (:mod:`.clib`) and called through ctypes.
 
-The eager CPU path draws the stream with ~125 in-place tensor ops per chunk (:mod:`torch_impl.threefry`);
-compiled, the 20 Threefry rounds, the keep decision and the scaling of each element happen in
-registers, in one vectorised loop over the tensor on torch's intra-op threads: no mask, no scratch,
-4 bytes read and 4 written per float32 element. Same bits as the eager path (the tests hold both to
-:mod:`numpy_ref`): the words are int32 with two's-complement wrap, the logical shift is
-``(x >> s) & (2**(32 - s) - 1)`` as in :mod:`torch_impl.threefry`, and the float part is the eager
-path's ``where(keep, x_c·s, 0)`` in the computation dtype, rounded once to ``x.dtype``.
+What runs in C, each in one pass over memory, on torch's own OpenMP threads (``csrc/common.h``):
 
-Tiering. Compiling costs seconds — measured on 2 cores: 24 s with a cold Inductor cache, 4 s warm —
-once per process and dtype, more than most single calls are worth. So by default (``auto``) a process
-starts on the eager path and switches once it has sent :data:`HOT_ELEMENTS` elements through CPU
-dropout (2**30: about 10 s of eager drawing at ~110 M words/s), the point where a training loop has
-shown that the compile pays for itself. ``REGREF_CPU_COMPILE=1`` compiles from the first call,
-``REGREF_CPU_COMPILE=0`` never; :func:`torch_impl.kernels.cpu_compiled` forces it inside a block.
-If compiling fails (no C++ compiler, say), the eager path is used from then on and
-:func:`torch_impl.kernels.status` says why.
+- ``stream.c``: the Threefry words (``random_bits``), the keep mask (``bernoulli``, ``dropout_mask``,
+  dropout with ``broadcast_dims``) and dropout's ``where(keep, x·s, +0.0)``, each element's word drawn
+  in registers (no mask, no scratch: 4 bytes read and 4 written per float32 element);
+- ``sgd.c``, ``adam.c``: SGD and Adam steps in place over every tensor of a group, rounded as
+  :mod:`numpy_ref` rounds (no contraction into fused multiply-adds; IEEE division and square root).
+
+Same bits as the tensor-op paths (the tests hold both to :mod:`numpy_ref`).
+
+Why C through ctypes (measured on this project's 2-core machine, torch 2.13, GCC 12, under the load
+of other jobs; BENCHMARKS.md has the timings):
+
+- *Tensor ops* (the fallback): the Threefry rounds are ~250 in-place ops per chunk of words, ~0.3 ms
+  of fixed cost per call before any element is drawn (``F.dropout``: 17 µs at 1e3 elements).
+- *torch.compile (Inductor)*, the previous CPU path, compiles the same one-pass loop, but a process
+  pays 24 s per dtype with a cold cache and 4–7 s with a warm one (Dynamo traces the function again
+  even when the compiled code comes from the cache): far over the 1 s a call may cost.
+- *A torch C++ extension* (``torch.utils.cpp_extension.load_inline``) is compiled against torch's
+  headers: 30 s cold (12 ms to load once built). A plain C file includes no torch header: ~0.3 s
+  cold per library, ~1 ms to load from the cache, a few µs per call through ctypes (which releases
+  the GIL).
+- *NumPy* (``numpy_ref.random_bits``, ~150 M words/s) still issues one array op per round: 102 µs
+  for the words alone at 1e3 elements, and no fused scaling.
+
+If no compiler is found or the build fails, the dispatch (:mod:`torch_impl.kernels`) logs why and
+the tensor-op paths run; ``REGREF_CPU_COMPILE=0`` never builds, ``=1`` raises instead of falling back.
 """
 
 from __future__ import annotations
 
-import warnings
+import ctypes
 from functools import cache
 
 import torch
 
-from numpy_ref.random import ROTATIONS
+from . import clib
+from .rules import adam_scalars, decay_kind, sgd_scalars
 
-from ..dtypes import compute_dtype
-from ..keep import KEEP_ALL
-from ..threefry import Constant, _schedule, to_int32
+__all__ = ["adam_", "keep_mask", "masked_scale", "random_bits", "sgd_"]
 
-__all__ = ["HOT_ELEMENTS", "masked_scale"]
-
-HOT_ELEMENTS = 1 << 30
-_SIGN = -(1 << 31)
-_compiled_dtypes: set[torch.dtype] = set()  # compiled already: called without the warnings filter
-
-
-def _fused(x: torch.Tensor, consts: torch.Tensor, start: torch.Tensor, bound: torch.Tensor, scale: torch.Tensor):
-    """``where(keep, x·s, 0)`` over flat ``x``, element ``j`` keyed by the counter ``start + j``.
-
-    ``consts`` are :func:`torch_impl.threefry._schedule`'s 12 int32 words; ``bound`` is the keep
-    threshold ``T·2**9 − 2**31`` in int32 order (:func:`torch_impl.keep.keep_from_words`); ``start``
-    an int64 and ``scale`` a scalar in the computation dtype, both 0-d tensors so that one compiled
-    graph serves every key, probability and size. The rounds are :func:`torch_impl.threefry._rounds`
-    written as pure expressions: traced as they stand there (in place, through a scratch buffer), they
-    compiled to a loop half as fast (42 against 23 ms for 1e7 float32 elements on 2 cores).
-    """
-    index = torch.arange(x.shape[0], dtype=torch.int64) + start
-    x0 = (index >> 32).to(torch.int32) + consts[0]
-    x1 = index.to(torch.int32) + consts[1]
-    for group in range(5):
-        for r in ROTATIONS[group % 2]:
-            x0 = x0 + x1
-            x1 = (((x1 >> (32 - r)) & ((1 << r) - 1)) | (x1 << r)) ^ x0
-        x0 = x0 + consts[2 + 2 * group]
-        x1 = x1 + consts[3 + 2 * group]
-    keep = ((x0 ^ x1) ^ _SIGN) < bound
-    return torch.where(keep, x.to(scale.dtype) * scale, 0.0).to(x.dtype)
+_CODES = {torch.float16: 0, torch.bfloat16: 1, torch.float32: 2, torch.float64: 3}  # as in csrc/common.h
+_U32, _I64, _F64, _INT, _PTR = ctypes.c_uint32, ctypes.c_int64, ctypes.c_double, ctypes.c_int, ctypes.c_void_p
+_SIGNATURES = {
+    "stream": {
+        "regref_words": [_U32, _U32, ctypes.c_uint64, _I64, _PTR, _INT],
+        "regref_keep": [_U32, _U32, ctypes.c_uint64, _I64, _U32, _PTR, _INT],
+        "regref_dropout": [_INT, _U32, _U32, _I64, _U32, _F64, _PTR, _PTR, _INT],
+    },
+    "sgd": {"regref_sgd": [_INT, _PTR, _INT, *[_F64] * 5, *[_INT] * 5, _INT]},
+    "adam": {"regref_adam": [_INT, _PTR, _INT, *[_F64] * 10, *[_INT] * 3, _INT]},
+}
 
 
 @cache
-def _compiled():
-    return torch.compile(_fused, dynamic=True, fullgraph=True)
+def _library(name: str) -> ctypes.CDLL:
+    library = clib.load(name)
+    for function, argtypes in _SIGNATURES[name].items():
+        getattr(library, function).argtypes = argtypes
+        getattr(library, function).restype = None
+    return library
 
 
-def masked_scale(x: torch.Tensor, key_words: torch.Tensor, threshold: int, scale: float) -> torch.Tensor | None:
-    """``torch_impl.dropout._masked_scale`` for a CPU tensor without broadcast axes.
+def _key(key_words: torch.Tensor) -> list[int]:
+    return [w & 0xFFFFFFFF for w in key_words.tolist()]
 
-    None (the eager path) for constant masks and for fewer than 2 elements, which the compiler would
-    specialise a second graph for.
-    """
-    if threshold in (0, KEEP_ALL) or x.numel() < 2:
-        return None
-    consts: list[Constant] = _schedule(key_words.cpu(), torch.device("cpu"))  # Python ints
-    x = x.detach().contiguous()
-    # A flat alias with no view base and no autograd: the compiled graph guards on neither, so one graph
-    # per dtype serves every shape, view and requires_grad (a view would add guards on its base's shape).
-    flat = torch.empty(0, dtype=x.dtype).set_(x.untyped_storage(), x.storage_offset(), (x.numel(),), (1,))
-    args = (
-        flat,
-        torch.tensor(consts, dtype=torch.int32),
-        torch.tensor(0, dtype=torch.int64),
-        torch.tensor(to_int32((threshold << 9) + _SIGN), dtype=torch.int32),
-        torch.tensor(scale, dtype=compute_dtype(x.dtype)),
+
+def masked_scale(x: torch.Tensor, key_words: torch.Tensor, threshold: int, scale: float) -> torch.Tensor:
+    """``torch_impl.dropout._masked_scale`` for a CPU tensor, no broadcast axes and ``0 < threshold < 2**23``."""
+    x = x.contiguous()
+    y = torch.empty_like(x)
+    threads = torch.get_num_threads()
+    _library("stream").regref_dropout(
+        _CODES[x.dtype], *_key(key_words), x.numel(), threshold << 9, scale, x.data_ptr(), y.data_ptr(), threads
     )
-    if x.dtype in _compiled_dtypes:
-        return _compiled()(*args).reshape(x.shape)
-    with warnings.catch_warnings():  # compiling: Inductor's imports warn about torch's own deprecated APIs
-        warnings.simplefilter("ignore", DeprecationWarning)
-        y = _compiled()(*args)
-    _compiled_dtypes.add(x.dtype)
-    return y.reshape(x.shape)
+    return y
+
+
+def random_bits(key_words: torch.Tensor, n: int) -> torch.Tensor:
+    """The stream's first ``n`` words, as int32."""
+    out = torch.empty(n, dtype=torch.int32)
+    _library("stream").regref_words(*_key(key_words), 0, n, out.data_ptr(), torch.get_num_threads())
+    return out
+
+
+def keep_mask(key_words: torch.Tensor, threshold: int, n: int) -> torch.Tensor:
+    """The first ``n`` keep decisions ``bits >> 9 < threshold`` (``0 < threshold < 2**23``), as bool."""
+    out = torch.empty(n, dtype=torch.bool)
+    _library("stream").regref_keep(*_key(key_words), 0, n, threshold << 9, out.data_ptr(), torch.get_num_threads())
+    return out
+
+
+def _table(columns: list[list[torch.Tensor]], decay: list[bool]) -> ctypes.Array:
+    """One row per tensor: the addresses of its column entries, its numel, its decay flag."""
+    values = []
+    for *row, on in zip(*columns, decay):
+        values += [t.data_ptr() for t in row]
+        values += (row[0].numel(), on)
+    return (_I64 * len(values))(*values)
+
+
+def sgd_(
+    params: list[torch.Tensor],
+    grads: list[torch.Tensor],
+    buffers: list[torch.Tensor],
+    decay: list[bool],
+    step: int,
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    weight_decay: float,
+    decoupled: bool,
+    maximize: bool,
+) -> None:
+    """:func:`torch_impl.kernels.optim.sgd_` on the CPU: one dtype, contiguous tensors, written in place."""
+    _library("sgd").regref_sgd(
+        _CODES[params[0].dtype],
+        _table([params, grads, buffers], decay),
+        len(params),
+        *sgd_scalars(lr, momentum, dampening, weight_decay),
+        decay_kind(weight_decay, decoupled),
+        maximize,
+        momentum != 0.0,
+        step == 0,
+        nesterov,
+        torch.get_num_threads(),
+    )
+
+
+def adam_(
+    params: list[torch.Tensor],
+    grads: list[torch.Tensor],
+    m: list[torch.Tensor],
+    v: list[torch.Tensor],
+    v_max: list[torch.Tensor],
+    decay: list[bool],
+    step: int,
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    decoupled: bool,
+    amsgrad: bool,
+    maximize: bool,
+) -> None:
+    """:func:`torch_impl.kernels.optim.adam_` on the CPU (as :func:`sgd_`)."""
+    _library("adam").regref_adam(
+        _CODES[params[0].dtype],
+        _table([params, grads, m, v, v_max], decay),
+        len(params),
+        *adam_scalars(step, lr, betas, eps, weight_decay),
+        decay_kind(weight_decay, decoupled),
+        maximize,
+        amsgrad,
+        torch.get_num_threads(),
+    )

@@ -15,12 +15,13 @@ import triton
 import triton.language as tl
 
 from .groups import TL_DTYPES, Launch, row_pointer, row_range
+from .rules import COUPLED, DECOUPLED, adam_scalars, decay_kind, sgd_scalars
 
 __all__ = ["BLOCK", "adam_", "sgd_"]
 
 BLOCK = 1024
 _NUM_WARPS = 4
-_NONE, _COUPLED, _DECOUPLED = 0, 1, 2
+_COUPLED, _DECOUPLED = tl.constexpr(COUPLED), tl.constexpr(DECOUPLED)
 
 
 @triton.jit
@@ -51,9 +52,9 @@ def _sqrt(a):
 def _direction(w, g, decay, lam, shrink, DECAY: tl.constexpr, MAXIMIZE: tl.constexpr):
     """``(w, d)`` after the decay piece: ``d = ±g (+ λw coupled)``, ``w·(1 − lr·λ)`` decoupled."""
     d = g * -1.0 if MAXIMIZE else g  # Triton's unary minus is 0 − g, which loses the sign of zero
-    if DECAY == 1:
+    if DECAY == _COUPLED:
         d = tl.where(decay, d + _c(lam, w.dtype) * w, d)
-    if DECAY == 2:
+    if DECAY == _DECOUPLED:
         w = tl.where(decay, w * _c(shrink, w.dtype), w)
     return w, d
 
@@ -144,10 +145,6 @@ def _adam_kernel(
     tl.store(v_ptr + i, v.to(DTYPE), mask=in_range)
 
 
-def _decay_kind(weight_decay: float, decoupled: bool) -> int:
-    return _NONE if weight_decay == 0.0 else _DECOUPLED if decoupled else _COUPLED
-
-
 def _types(dtype: torch.dtype) -> dict:
     return {"DTYPE": TL_DTYPES[dtype], "CT": tl.float64 if dtype == torch.float64 else tl.float32}
 
@@ -190,12 +187,8 @@ def sgd_(
         _sgd_kernel,
         [params, grads, buffers],
         decay,
-        lr,
-        momentum,
-        1.0 - dampening,
-        weight_decay,
-        1.0 - lr * weight_decay,
-        DECAY=_decay_kind(weight_decay, decoupled),
+        *sgd_scalars(lr, momentum, dampening, weight_decay),
+        DECAY=decay_kind(weight_decay, decoupled),
         MAXIMIZE=maximize,
         MOMENTUM=momentum != 0.0,
         FIRST=step == 0,
@@ -221,23 +214,12 @@ def adam_(
     maximize: bool,
 ) -> None:
     """One :func:`numpy_ref.adam_step` written into ``params``, ``m``, ``v`` and ``v_max`` (as :func:`sgd_`)."""
-    beta1, beta2 = betas
-    t = step + 1
     _run(
         _adam_kernel,
         [params, grads, m, v, v_max],
         decay,
-        lr,
-        beta1,
-        1.0 - beta1,
-        beta2,
-        1.0 - beta2,
-        1.0 - beta1**t,
-        1.0 - beta2**t,
-        eps,
-        weight_decay,
-        1.0 - lr * weight_decay,
-        DECAY=_decay_kind(weight_decay, decoupled),
+        *adam_scalars(step, lr, betas, eps, weight_decay),
+        DECAY=decay_kind(weight_decay, decoupled),
         MAXIMIZE=maximize,
         AMSGRAD=amsgrad,
     )

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..usage import need
+
 __all__ = ["BACKENDS", "Backend", "load_backend", "resolve_backends"]
 
 #: Backend name → package.
@@ -42,6 +44,11 @@ def load_backend(name: str) -> Backend:
 
 
 def resolve_backends(choice: str) -> list[Backend]:
-    """``all`` → numpy, jax, torch (numpy first: the others are compared with it); else the one named."""
+    """``all`` → numpy, jax, torch (numpy first: the others are compared with it); else the one named.
+
+    :class:`~regref.usage.UsageError` naming the extra to install if a framework is missing, before any import.
+    """
     names = list(BACKENDS) if choice == "all" else [choice]
+    for name in (n for n in names if n != "numpy"):
+        need(name, f"--backend {choice}")
     return [load_backend(n) for n in names]

@@ -1,22 +1,24 @@
 """Same seed ⇒ same run on numpy, jax and torch: same initial weights, minibatches and dropout masks,
-so the logged losses agree to :data:`experiments.TRAJECTORY_RTOL` (float32 summation order aside)."""
+so the logged losses agree to :data:`regref.demos.TRAJECTORY_RTOL` (float32 summation order aside)."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
 from rich.console import Console
 
-from experiments import TRAJECTORY_RTOL, mc_dropout, weight_decay
-from experiments.backends import resolve_backends
-from experiments.classifier import MLPSetup, init_mlp, train_mlp
-from experiments.cli import main
-from experiments.console import trajectory_difference
-from experiments.datasets import load_digits
-from experiments.dropout import DEFAULT_RATES as RATES
-from experiments.sampling import streams
+from regref.demos import TRAJECTORY_RTOL, mc_dropout, weight_decay
+from regref.demos.backends import resolve_backends
+from regref.demos.classifier import DEFAULT_RATES as RATES
+from regref.demos.classifier import MLPSetup, init_mlp, train_mlp
+from regref.demos.cli import main
+from regref.demos.console import trajectory_difference
+from regref.demos.datasets import load_digits
+from regref.demos.linreg import WeightDecaySetup
+from regref.demos.sampling import streams
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +41,7 @@ def by_backend(runs, key):
 
 
 def test_weight_decay_trajectories_agree(backends):
-    runs = weight_decay.run(
-        backends, [0.0, 3.0], 0, Console(quiet=True), setup=weight_decay.WeightDecaySetup(epochs=30)
-    )
+    runs = weight_decay.run(backends, [0.0, 3.0], 0, Console(quiet=True), setup=WeightDecaySetup(epochs=30))
     for lambd, group in by_backend(runs, lambda r: r.lambd).items():
         assert set(group) == {"numpy", "jax", "torch"}
         for name in ("jax", "torch"):
@@ -74,7 +74,19 @@ def test_backend_all_overlays_the_three_and_reports_their_distance(tmp_path, cap
     monkeypatch.setenv("COLUMNS", "200")
     plot = tmp_path / "all.png"
     assert main(["weight-decay", "--backend", "all", "--epochs", "5", "--plot", str(plot)]) == 0
-    rows = [line.split("│") for line in capsys.readouterr().out.splitlines() if line.startswith("│")]
-    assert [r[2].strip() for r in rows] == ["numpy", "jax", "torch"] * 2
-    assert all(float(r[6]) <= TRAJECTORY_RTOL for r in rows if r[2].strip() != "numpy")
+    rows = [
+        line.split()
+        for line in capsys.readouterr().out.splitlines()
+        if line.split()[1:2] in (["numpy"], ["jax"], ["torch"])
+    ]
+    assert [r[1] for r in rows] == ["numpy", "jax", "torch"] * 2
+    assert all(float(r[5]) <= TRAJECTORY_RTOL for r in rows if r[1] != "numpy")
     assert plot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_dropout_backend_all_states_each_ports_distance(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["dropout", "--backend", "all", "--epochs", "1"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("largest relative distance"))
+    distances = [float(d) for d in re.findall(r"\) (\d\.\de[-+]\d\d)", line)]
+    assert len(distances) == 4 and max(distances) <= TRAJECTORY_RTOL

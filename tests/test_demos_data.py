@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 import numpy_ref as nr
-from experiments import datasets, sampling
-from experiments.idx import read_idx, write_idx
+from regref.demos import datasets, sampling
+from regref.demos.idx import read_idx, write_idx
 
 
 @pytest.mark.parametrize("compress", [False, True])

@@ -21,7 +21,20 @@ from .backends import Backend
 from .datasets import Classification
 from .sampling import Keys, minibatches, step_key, uniform_between
 
-__all__ = ["DEFAULT_SETUP", "History", "MLPSetup", "evaluate", "init_mlp", "steps_per_epoch", "train_mlp"]
+__all__ = [
+    "DEFAULT_RATES",
+    "DEFAULT_SETUP",
+    "History",
+    "MLPSetup",
+    "describe_rates",
+    "evaluate",
+    "init_mlp",
+    "steps_per_epoch",
+    "train_mlp",
+]
+
+#: The source's drop probabilities after hidden layers 1 and 2.
+DEFAULT_RATES = (0.3, 0.5)
 
 
 @dataclass(frozen=True)
@@ -35,9 +48,14 @@ class MLPSetup:
 DEFAULT_SETUP = MLPSetup()
 
 
+def describe_rates(rates: tuple[float, ...]) -> str:
+    """``dropout 0.3, 0.5`` or ``no dropout``."""
+    return "no dropout" if not any(rates) else "dropout " + ", ".join(f"{p:g}" for p in rates)
+
+
 @dataclass
 class History:
-    """Per-epoch metrics of one run (losses and accuracies in evaluation mode)."""
+    """Per-epoch metrics of one run (losses and accuracies in evaluation mode), filled as it trains."""
 
     backend: str
     rates: tuple[float, ...]
@@ -82,13 +100,14 @@ def train_mlp(
     setup: MLPSetup,
     keys: Keys,
     on_step: Callable[[], None] = lambda: None,
-    on_epoch: Callable[[History], None] = lambda h: None,
+    history: History | None = None,
 ) -> tuple[object, History]:
-    """Adam from ``params0``; returns the trained parameters (backend arrays) and the history."""
+    """Adam from ``params0``; returns the trained parameters (backend arrays) and the history, filled epoch by
+    epoch into ``history`` if given (so that a caller keeps the epochs of a run that is interrupted)."""
     params = tree_map(backend.asarray, params0)
     state = backend.ops.adam_init(params)
     x_train, x_test = backend.asarray(data.x_train), backend.asarray(data.x_test)
-    history = History(backend.name, rates)
+    history = History(backend.name, rates) if history is None else history
     step = 0
     for epoch in range(1, setup.epochs + 1):
         for idx in minibatches(keys.shuffle, epoch, len(data.y_train), setup.batch_size):
@@ -104,5 +123,4 @@ def train_mlp(
         history.train_acc.append(train_acc)
         history.test_loss.append(test_loss)
         history.test_acc.append(test_acc)
-        on_epoch(history)
     return params, history
