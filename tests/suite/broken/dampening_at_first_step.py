@@ -12,7 +12,8 @@ from numpy_ref.tree import tree_map
 
 @functools.wraps(numpy_ref.sgd_step)
 def sgd_step(params: Any, grads: Any, state: Any, **hyper: Any) -> Any:
-    if int(np.asarray(state.step)) > 0 or hyper.get("momentum", 0.0) == 0:
+    first = isinstance(state, numpy_ref.SGDState) and int(np.asarray(state.step)) == 0  # else as the reference
+    if not first or hyper.get("momentum", 0.0) == 0:
         return numpy_ref.sgd_step(params, grads, state, **hyper)
     # the bug: treat step 1 as a later step from a zero buffer, so b₁ = μ·0 + (1 − τ)·d
     later = numpy_ref.SGDState(1, tree_map(np.zeros_like, state.momentum))

@@ -6,6 +6,7 @@ import numpy as np
 
 from numpy_ref import *  # noqa: F403
 from numpy_ref import bernoulli, dropout_forward
+from numpy_ref.dtypes import as_float_array
 from numpy_ref.validation import check_broadcast_dims, check_probability, check_shape
 
 
@@ -16,5 +17,5 @@ def dropout_mask(key: Any, p: float, shape: Any, *, broadcast_dims: Any = ()) ->
 
 
 def dropout(x: Any, p: float, key: Any, *, training: bool = True, broadcast_dims: Any = ()) -> Any:
-    mask = dropout_mask(key, p, np.shape(x), broadcast_dims=broadcast_dims)
+    mask = dropout_mask(key, p, as_float_array("x", x).shape, broadcast_dims=broadcast_dims)  # x checked in every mode
     return dropout_forward(x, mask, p) if training else x

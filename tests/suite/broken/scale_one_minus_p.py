@@ -23,5 +23,5 @@ def dropout_backward(d_y: Any, keep: Any, p: float) -> np.ndarray:
 
 
 def dropout(x: Any, p: float, key: Any, *, training: bool = True, broadcast_dims: Any = ()) -> Any:
-    mask = dropout_mask(key, p, np.shape(x), broadcast_dims=broadcast_dims)
+    mask = dropout_mask(key, p, as_float_array("x", x).shape, broadcast_dims=broadcast_dims)  # x checked in every mode
     return dropout_forward(x, mask, p) if training else x
