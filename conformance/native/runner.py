@@ -33,6 +33,7 @@ from . import (
     probes_survivors,
 )
 from .finding import ERROR, NOT_APPLICABLE, NOT_INSTALLED, Finding
+from .recipe import Recipes
 
 __all__ = ["FRAMEWORKS", "TOPICS", "Framework", "collect", "run_adapter", "run_framework"]
 
@@ -62,7 +63,11 @@ FRAMEWORKS: dict[str, Framework] = {
             + ("torch_optim:flagged_single_tensor", "torch_optim:flagged_foreach")
             + tuple(f"torch_dropout:{v}" for v in ("functional", "module", "channels")),
         ),
-        Framework("optax", ("jax", "optax"), ("optax_optim:before", "optax_optim:after", "optax_optim:alias")),
+        Framework(
+            "optax",
+            ("jax", "optax"),
+            ("optax_optim:before", "optax_optim:after", "optax_optim:alias", "recipes_optax:RECIPES"),
+        ),
         Framework("flax", ("jax", "flax"), ("flax_dropout:linen", "flax_dropout:nnx_dropout")),
         Framework("keras[jax]", ("keras", "jax"), _KERAS, (("KERAS_BACKEND", "jax"),)),
         Framework(
@@ -99,7 +104,12 @@ def _probes(adapter: Any) -> Iterable[tuple[str, str, str, Callable[[Any], Findi
 
 
 def run_adapter(framework: str, adapter: Any) -> list[Finding]:
-    """Every probe on one adapter. Frameworks' own warnings are not findings (a probe that cares records them)."""
+    """Every probe on one adapter (every recipe of a :class:`.recipe.Recipes`). Frameworks' own warnings are not
+    findings (a probe that cares records them)."""
+    if isinstance(adapter, Recipes):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return adapter.findings(framework)
     out = []
     kind = getattr(adapter, "KIND", "api")
     for topic, api, behaviour, probe in _probes(adapter):
