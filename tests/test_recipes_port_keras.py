@@ -90,8 +90,9 @@ def _keras_side(ports: dict) -> dict:
 
     import keras
 
+    from conformance.native.keras_recipe_measures import from_usage
     from conformance.native.recipe import mlp_trajectory
-    from conformance.native.recipes_keras import RECIPES, STOCK, from_usage
+    from conformance.native.recipes_keras import RECIPES, STOCK
 
     warnings.simplefilter("ignore")
     recipes = {r.slug: r for r in RECIPES.recipes}
