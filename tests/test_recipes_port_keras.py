@@ -25,6 +25,7 @@ import pytest
 
 from conformance.native.compare import Case
 from conformance.native.recipe import EVERY, STEPS, biases_spared, mlp_trajectory, step_schedule
+from conformance.native.recipes_keras import STEP_LR
 from conformance.native.trajectories import error_at_last_step
 from conformance.tolerances import tolerance
 
@@ -36,7 +37,6 @@ pytestmark = pytest.mark.skipif(
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = [b for b in ("jax", "torch") if importlib.util.find_spec(b)]
-_LR = "keras.optimizers.schedules.ExponentialDecay({lr0}, decay_steps=6, decay_rate=0.5, staircase=True)"
 
 #: name → (recipe slug, keras line (None: the recipe's usage line), op, hyperparameters, torch's optimizer).
 PORTS: dict[str, tuple[str, str | None, str, dict, Any]] = {
@@ -49,14 +49,14 @@ PORTS: dict[str, tuple[str, str | None, str, dict, Any]] = {
     ),
     "SGD(momentum=0.9, dampening=0.5, weight_decay=5e-4)": (
         "keras-torch-sgd",
-        f"optimizer = torch_sgd({_LR.format(lr0=0.1)}, momentum=0.9, dampening=0.5, weight_decay=5e-4)",
+        f"optimizer = torch_sgd({STEP_LR.format(lr0=0.1)}, momentum=0.9, dampening=0.5, weight_decay=5e-4)",
         "sgd_step",
         {"momentum": 0.9, "dampening": 0.5, "weight_decay": 5e-4},
         lambda ps, lr: torch.optim.SGD(ps, lr=lr, momentum=0.9, dampening=0.5, weight_decay=5e-4),
     ),
     "SGD(momentum=0.9, nesterov=True, weight_decay=5e-4)": (
         "keras-torch-sgd",
-        f"optimizer = torch_sgd({_LR.format(lr0=0.1)}, momentum=0.9, nesterov=True, weight_decay=5e-4)",
+        f"optimizer = torch_sgd({STEP_LR.format(lr0=0.1)}, momentum=0.9, nesterov=True, weight_decay=5e-4)",
         "sgd_step",
         {"momentum": 0.9, "nesterov": True, "weight_decay": 5e-4},
         lambda ps, lr: torch.optim.SGD(ps, lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4),

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from . import hypotheses as h
 from . import keras_recipe_measures as measures
-from .recipe import Recipe, Recipes, optimizer_recipe
+from .recipe import EVERY, Recipe, Recipes, optimizer_recipe
 
-__all__ = ["RECIPES", "STOCK"]
+__all__ = ["RECIPES", "STEP_LR", "STOCK"]
 
 
 def torch_sgd(learning_rate=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
@@ -148,7 +148,9 @@ def reference_dropout(rate, noise_shape=None, seed=None):
     return ReferenceDropout(rate, noise_shape, seed, autocast=False)  # autocast would make 16-bit input float32
 
 
-_STEP_LR = "keras.optimizers.schedules.ExponentialDecay({lr0}, decay_steps=6, decay_rate=0.5, staircase=True)"
+#: torch's ``StepLR(step_size=EVERY, gamma=0.5)`` as a keras schedule (``{lr0}`` to fill in): keras reads it at
+#: ``optimizer.iterations``, the steps taken, as StepLR's ``scheduler.step()`` after each ``optimizer.step()`` does.
+STEP_LR = f"keras.optimizers.schedules.ExponentialDecay({{lr0}}, decay_steps={EVERY}, decay_rate=0.5, staircase=True)"
 _SGD = {"momentum": 0.9, "weight_decay": 5e-4}
 _ADAM = {"weight_decay": 0.01, "betas": (0.9, 0.999), "eps": 1e-8}
 
@@ -158,18 +160,18 @@ _ADAM = {"weight_decay": 0.01, "betas": (0.9, 0.999), "eps": 1e-8}
 #: tests/test_recipes_port_keras.py measures them again on both backends.
 STOCK = {
     "keras-torch-sgd": (
-        f"optimizer = keras.optimizers.SGD({_STEP_LR.format(lr0=0.1)}, momentum=0.9, weight_decay=5e-4)",
+        f"optimizer = keras.optimizers.SGD({STEP_LR.format(lr0=0.1)}, momentum=0.9, weight_decay=5e-4)",
         "2.1e+06× the tolerance",
         "step 2: 639 ULPs > 8",
     ),
     "keras-torch-adamw-biases": (
-        f"optimizer = keras.optimizers.AdamW({_STEP_LR.format(lr0=0.01)}, weight_decay=0.01, epsilon=1e-8); "
+        f"optimizer = keras.optimizers.AdamW({STEP_LR.format(lr0=0.01)}, weight_decay=0.01, epsilon=1e-8); "
         "optimizer.exclude_from_weight_decay(var_names=['bias'])",
         "3× the tolerance",
         "step 1: 20 ULPs > 8",
     ),
     "keras-torch-adam-l2": (
-        f"optimizer = keras.optimizers.Adam({_STEP_LR.format(lr0=0.01)}, weight_decay=0.01, epsilon=1e-8)",
+        f"optimizer = keras.optimizers.Adam({STEP_LR.format(lr0=0.01)}, weight_decay=0.01, epsilon=1e-8)",
         "223× the tolerance",
         "step 1: 1.64e+03 ULPs > 8",
     ),
@@ -205,7 +207,7 @@ RECIPES = Recipes(
             ("SGD · coupled or decoupled decay", "SGD · lr inside or outside the velocity"),
             torch_sgd,
             optimizer_recipe("sgd_step", _SGD, h.reference("sgd_step"), "torch's SGD", measures.run_usage, lr0=0.1),
-            usage=f"optimizer = torch_sgd({_STEP_LR.format(lr0=0.1)}, momentum=0.9, weight_decay=5e-4)",
+            usage=f"optimizer = torch_sgd({STEP_LR.format(lr0=0.1)}, momentum=0.9, weight_decay=5e-4)",
             note=_note("keras-torch-sgd"),
         ),
         Recipe(
@@ -225,7 +227,7 @@ RECIPES = Recipes(
                 lr0=0.01,
                 spare_biases=True,
             ),
-            usage=f"optimizer = torch_adam({_STEP_LR.format(lr0=0.01)}, weight_decay=0.01, "
+            usage=f"optimizer = torch_adam({STEP_LR.format(lr0=0.01)}, weight_decay=0.01, "
             "decoupled_weight_decay=True); optimizer.exclude_from_weight_decay(var_names=['bias'])",
             note=_note("keras-torch-adamw-biases"),
         ),
@@ -240,7 +242,7 @@ RECIPES = Recipes(
             optimizer_recipe(
                 "adam_step", _ADAM, h.reference("adam_step"), "torch's Adam", measures.run_usage, lr0=0.01
             ),
-            usage=f"optimizer = torch_adam({_STEP_LR.format(lr0=0.01)}, weight_decay=0.01)",
+            usage=f"optimizer = torch_adam({STEP_LR.format(lr0=0.01)}, weight_decay=0.01)",
             note=_note("keras-torch-adam-l2"),
         ),
         Recipe(
