@@ -50,7 +50,13 @@ class Framework:
     env: tuple[tuple[str, str], ...] = ()
 
 
-_KERAS = ("keras_optim:optimizers", "keras_optim:l2", "keras_dropout:layer", "keras_dropout:function")
+_KERAS = (
+    "keras_optim:optimizers",
+    "keras_optim:l2",
+    "keras_dropout:layer",
+    "keras_dropout:function",
+    "recipes_keras:RECIPES",
+)
 _TORCH_OPTIM = tuple(f"torch_optim:{v}" for v in ("single_tensor", "foreach", "fused"))
 FRAMEWORKS: dict[str, Framework] = {
     f.name: f
