@@ -67,7 +67,9 @@ def _measured(r: Recipe, findings: list[Finding]) -> str:
     found = [f for f in findings if f.api == r.api]
     if not found:
         return "not measured in this run"
-    return "; ".join(f"{f.framework}: **{f.verdict}** — {f.observed} ({f.error})" for f in found)
+    return "; ".join(
+        f"{f.framework}: **{f.verdict}** — {f.observed}" + (f" ({f.error})" if f.error else "") for f in found
+    )
 
 
 def _index(table: list[Row], recipes: list[Recipe]) -> list[str]:
