@@ -61,7 +61,8 @@ FRAMEWORKS: dict[str, Framework] = {
             _TORCH_OPTIM
             + tuple(f"torch_optim:adam_decoupled_{v}" for v in ("single_tensor", "foreach", "fused"))
             + ("torch_optim:flagged_single_tensor", "torch_optim:flagged_foreach")
-            + tuple(f"torch_dropout:{v}" for v in ("functional", "module", "channels")),
+            + tuple(f"torch_dropout:{v}" for v in ("functional", "module", "channels"))
+            + ("recipes_torch:RECIPES",),
         ),
         Framework(
             "optax",
