@@ -40,9 +40,9 @@ MISSING = "out/bias"
 
 
 def from_usage(recipe: Recipe, name: str, **names: Any) -> Any:
-    """What the recipe's ``usage`` line assigns to ``name``: the line executed as written, with the snippet and
-    ``names`` in scope."""
-    namespace = {recipe.code.__name__: recipe.code, **names}
+    """What the recipe's ``usage`` line assigns to ``name``: the line executed as written, with ``names`` and the
+    snippet (``recipe.code``, under its own name) in scope."""
+    namespace = {**names, recipe.code.__name__: recipe.code}
     exec(recipe.usage, namespace)  # the line docs/recipes.md shows, nothing else
     return namespace[name]
 

@@ -23,7 +23,7 @@ from .finding import AGREES, DIFFERS, Finding, digest, refusals
 from .recipe import EVERY, STEPS, Recipe, Recipes, mlp_trajectory, optimizer_recipe
 from .trajectories import error_at_last_step, on_reference
 
-__all__ = ["RECIPES", "STEP_LR", "STOCK", "run", "schedule"]
+__all__ = ["RECIPES", "STEP_LR", "STOCK", "TORCH_DEFAULTS", "run", "schedule", "usage_scope"]
 
 
 def torch_sgd(learning_rate=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
@@ -184,7 +184,7 @@ def run(tx: Any, params: dict, grads: list[dict]) -> list[dict]:
     return out
 
 
-def _names() -> dict[str, Any]:
+def usage_scope() -> dict[str, Any]:
     import jax
     import optax
 
@@ -194,7 +194,7 @@ def _names() -> dict[str, Any]:
 
 def _usage(recipe: Recipe, params: dict, grads: list[dict], lrs: list[float]) -> list[dict]:
     """An ``optimizer_recipe`` run: the transformation the recipe's usage line builds, over ``grads``."""
-    return run(measures.from_usage(recipe, "tx", **_names()), params, grads)
+    return run(measures.from_usage(recipe, "tx", **usage_scope()), params, grads)
 
 
 #: torch's ``StepLR(step_size=EVERY, gamma=0.5)`` in optax, ``{lr0}`` to fill in.
@@ -221,7 +221,7 @@ def _skipping(name: str) -> Any:
     line = f"tx = optax.chain(skip_missing_gradients({inner}), optax.scale_by_learning_rate({STEP_LR.format(lr0=lr0)}))"
 
     def go(recipe: Recipe, params: dict, grads: list[dict], lrs: list[float]) -> list[dict]:
-        tx = measures.from_usage(dataclasses.replace(recipe, usage=line), "tx", **_names())
+        tx = measures.from_usage(dataclasses.replace(recipe, usage=line), "tx", **usage_scope())
         return run(tx, params, [measures.missing_at(t, g) for t, g in enumerate(grads)])
 
     target = f"torch's {name}, {measures.MISSING} skipped at every second step"

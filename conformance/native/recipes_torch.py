@@ -127,14 +127,17 @@ def _as_torch(w: np.ndarray) -> Any:
     return torch.from_numpy(w.T.copy() if w.ndim > 1 else w.copy())
 
 
-def run(line: str, params: dict, grads: list[dict], apply: Callable[[Any], Any] | None = None) -> list[dict]:
-    """What ``line`` builds on :func:`mlp` holding ``params`` — ``optimizer`` and ``scheduler``, and ``step`` if it
-    assigns one (else ``optimizer.step``) — driven over ``grads`` (a ``None`` leaf leaves ``.grad`` None): gradients
-    in, ``step()`` (or ``apply(optimizer)``), ``scheduler.step()``. The parameters after each step, as NumPy."""
+def run(
+    line: str, params: dict, grads: list[dict], names: dict[str, Any], apply: Callable[[Any], Any] | None = None
+) -> list[dict]:
+    """What ``line`` builds on :func:`mlp` holding ``params``, with ``names`` in scope — ``optimizer`` and
+    ``scheduler``, and ``step`` if it assigns one (else ``optimizer.step``) — driven over ``grads`` (a ``None`` leaf
+    leaves ``.grad`` None): gradients in, ``step()`` (or ``apply(optimizer)``), ``scheduler.step()``. The parameters
+    after each step, as NumPy."""
     import torch
 
     model = mlp(params)
-    namespace = {"torch": torch, "model": model, **_SNIPPETS}
+    namespace = {"torch": torch, "model": model, **names}
     exec(line, namespace)  # the line docs/recipes.md shows (or the stock line in its place)
     optimizer, out = namespace["optimizer"], []
     for g in grads:
@@ -146,7 +149,6 @@ def run(line: str, params: dict, grads: list[dict], apply: Callable[[Any], Any] 
     return out
 
 
-_SNIPPETS = {f.__name__: f for f in (keras_sgd, zero_filled_step, float64_step_counts)}
 #: torch's ``StepLR`` as the usage lines build it.
 STEP_LR = f"scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size={EVERY}, gamma=0.5)"
 _SPARED = (
@@ -171,7 +173,7 @@ _OPTIMIZERS = {
 
 def _usage(recipe: Recipe, params: dict, grads: list[dict], lrs: list[float]) -> list[dict]:
     """An ``optimizer_recipe`` run of the recipe's usage line."""
-    return run(recipe.usage, params, grads)
+    return run(recipe.usage, params, grads, {recipe.code.__name__: recipe.code})
 
 
 def _zero_filled(name: str) -> Callable[[Recipe], Finding]:
@@ -179,7 +181,7 @@ def _zero_filled(name: str) -> Callable[[Recipe], Finding]:
 
     def go(recipe: Recipe, params: dict, grads: list[dict], lrs: list[float]) -> list[dict]:
         missing = [measures.missing_at(t, g) for t, g in enumerate(grads)]
-        return run(f"optimizer = {line}; {STEP_LR}", params, missing, apply=recipe.code)
+        return run(f"optimizer = {line}; {STEP_LR}", params, missing, {}, apply=recipe.code)
 
     target = f"{name} with a zero gradient"
     return optimizer_recipe(op, hyper, measures.zero_filled(op), target, go, lr0=lr0, spare_biases=spare)
@@ -195,18 +197,17 @@ def _compiled(recipe: Recipe) -> Finding:
 
         def each(r: Recipe, params: dict, grads: list[dict], lrs: list[float]) -> list[dict]:
             torch.compiler.reset()
-            return run(line, params, grads)
+            return run(line, params, grads, {recipe.code.__name__: recipe.code})
 
         return each
 
-    found = [
-        optimizer_recipe(op, hyper, h.reference(op), f"torch's eager {name}", go(name), lr0=lr0, spare_biases=spare)(
-            recipe
+    def measure(name: str) -> Callable[[Recipe], Finding]:
+        op, hyper, lr0, _, spare = _OPTIMIZERS[name]
+        return optimizer_recipe(
+            op, hyper, h.reference(op), f"torch's eager {name}", go(name), lr0=lr0, spare_biases=spare
         )
-        for name, (op, hyper, lr0, _, spare) in _OPTIMIZERS.items()
-        if name != "SGD"
-    ]
-    return measures.all_of(*(lambda _, f=f: f for f in found))(recipe)
+
+    return measures.all_of(measure("AdamW"), measure("Adam"))(recipe)
 
 
 _SEED = 3
