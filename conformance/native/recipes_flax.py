@@ -138,30 +138,42 @@ _DTYPES = ("float32", "float16", "bfloat16")
 
 
 def _values(recipe: Recipe) -> Finding:
-    """Outputs and gradients with rng=key, eager and under jax.jit, against numpy_ref.dropout with the key."""
+    """Outputs and gradients with ``rng=key``, eager and under jax.jit, against numpy_ref.dropout with the key; and
+    float32 outputs in ``apply(…, rngs={'dropout': key})``, with the key flax_dropout_key derives for the root."""
     import jax
+    import jax.numpy as jnp
 
     from jax_impl import asarray, to_numpy, vjp
 
-    def got(case: tuple[bool, dict]) -> np.ndarray:
-        jitted, c = case
+    def got(case: tuple[str, dict]) -> np.ndarray:
+        how, c = case
         layer = measures.from_usage(recipe, "layer", p=c["p"])
 
         def forward(t: Any) -> Any:
+            if how == "rngs":
+                return layer.apply({}, t, rngs={"dropout": asarray(_KEY)})
             return layer.apply({}, t, rng=asarray(_KEY))
 
-        fn = jax.jit(forward) if jitted else forward
+        fn = jax.jit(forward) if how == "jax.jit" else forward
         if "dy" in c:
             return to_numpy(vjp(fn, asarray(c["x"]), asarray(c["dy"])))
         return to_numpy(fn(asarray(c["x"])))
 
-    want = measures.on_mask(lambda c: numpy_ref.dropout_mask(_KEY, c["p"], c["x"].shape))
+    def mask(case: tuple[str, dict]) -> np.ndarray:
+        how, c = case
+        k = to_numpy(flax_dropout_key(jnp.asarray(_KEY), 0, path=())) if how == "rngs" else _KEY
+        return numpy_ref.dropout_mask(k, c["p"], c["x"].shape)
+
     cases = [
-        (f"{'jax.jit' if jitted else 'eager'}, {label}", (jitted, c))
-        for jitted in (False, True)
-        for label, c in measures.dropout_cases(_DTYPES)
+        (f"{how}, {label}", (how, c))
+        for how, dtypes in (("eager", _DTYPES), ("jax.jit", _DTYPES), ("rngs", ("float32",)))
+        for label, c in measures.dropout_cases(dtypes, () if how == "rngs" else (0.04, 0.42, 1.0))
     ]
-    return exact(cases, got, lambda case, out: want(case[1], out), "numpy_ref.dropout with the key")
+
+    def want(case: tuple[str, dict], out: np.ndarray) -> np.ndarray:
+        return measures.on_mask(lambda c: mask(case))(case[1], out)
+
+    return exact(cases, got, want, "numpy_ref.dropout with the key")
 
 
 RECIPES = Recipes(
