@@ -67,19 +67,24 @@ FRAMEWORKS: dict[str, Framework] = {
             _TORCH_OPTIM
             + tuple(f"torch_optim:adam_decoupled_{v}" for v in ("single_tensor", "foreach", "fused"))
             + ("torch_optim:flagged_single_tensor", "torch_optim:flagged_foreach")
-            + tuple(f"torch_dropout:{v}" for v in ("functional", "module", "channels")),
+            + tuple(f"torch_dropout:{v}" for v in ("functional", "module", "channels"))
+            + ("recipes_torch:RECIPES",),
         ),
         Framework(
             "optax",
             ("jax", "optax"),
             ("optax_optim:before", "optax_optim:after", "optax_optim:alias", "recipes_optax:RECIPES"),
         ),
-        Framework("flax", ("jax", "flax"), ("flax_dropout:linen", "flax_dropout:nnx_dropout")),
+        Framework("flax", ("jax", "flax"), ("flax_dropout:linen", "flax_dropout:nnx_dropout", "recipes_flax:RECIPES")),
         Framework("keras[jax]", ("keras", "jax"), _KERAS, (("KERAS_BACKEND", "jax"),)),
         Framework(
             "keras[torch]", ("keras", "torch"), (*_KERAS, "keras_dropout:unseeded_layer"), (("KERAS_BACKEND", "torch"),)
         ),
-        Framework("equinox", ("jax", "equinox"), ("equinox_dropout:dropout_layer", "equinox_dropout:jitted")),
+        Framework(
+            "equinox",
+            ("jax", "equinox"),
+            ("equinox_dropout:dropout_layer", "equinox_dropout:jitted", "recipes_equinox:RECIPES"),
+        ),
         Framework("regref", ("numpy",), ("loopback:optim", "loopback:l2", "loopback:dropout")),
     )
 }
