@@ -18,6 +18,7 @@ import numpy_ref
 from numpy_ref.tree import flatten
 
 from . import hypotheses as h
+from . import recipe_measures
 from .dropping import outcome
 from .finding import AGREES, DIFFERS, Finding, digest, refusals
 from .recipe import Recipe, exact, optimizer_recipe
@@ -64,13 +65,10 @@ def run(optimizer: Any, params: dict, grads: list[dict], apply: Callable[[Any, A
 
 
 def from_usage(recipe: Recipe, name: str = "optimizer", **names: Any) -> Any:
-    """What the recipe's ``usage`` line assigns to ``name``: the line executed as written, with ``keras``, the
-    snippet and ``names`` in scope."""
+    """:func:`.recipe_measures.from_usage` with ``keras`` in scope (the usage lines name keras's schedules)."""
     import keras
 
-    namespace = {"keras": keras, recipe.code.__name__: recipe.code, **names}
-    exec(recipe.usage, namespace)  # the line docs/recipes.md shows, nothing else
-    return namespace[name]
+    return recipe_measures.from_usage(recipe, name, keras=keras, **names)
 
 
 def run_usage(recipe: Recipe, params: dict, grads: list[dict], lrs: list[float]) -> list[dict]:
@@ -78,23 +76,7 @@ def run_usage(recipe: Recipe, params: dict, grads: list[dict], lrs: list[float])
     return run(from_usage(recipe), params, grads)
 
 
-def all_of(*measures: Callable[[Recipe], Finding]) -> Callable[[Recipe], Finding]:
-    """A ``measure`` that agrees where every one of ``measures`` does (the first that does not, otherwise)."""
-
-    def measure(recipe: Recipe) -> Finding:
-        found = [m(recipe) for m in measures]
-        wrong = next((f for f in found if f.verdict != AGREES), None)
-        if wrong:
-            return wrong
-        return Finding(
-            AGREES,
-            "; ".join(f.observed for f in found),
-            error="; ".join(f.error for f in found if f.error),
-            evidence=" | ".join(f.evidence for f in found if f.evidence),
-            digest=digest([f.digest for f in found]),
-        )
-
-    return measure
+all_of = recipe_measures.all_of
 
 
 _MISSING = "out/bias"  # the leaf left without a gradient at every even step
