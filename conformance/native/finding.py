@@ -42,8 +42,9 @@ AGREES, DIFFERS, NOT_APPLICABLE = "agrees", "differs", "not applicable"
 NOT_MEASURED, NOT_INSTALLED, ERROR = "not measured", "not installed", "error"
 VERDICTS = (AGREES, DIFFERS, NOT_APPLICABLE, NOT_MEASURED, NOT_INSTALLED, ERROR)
 #: ``api``: a framework's own API as documented; ``composition``: a chain a user builds, shown for what its
-#: order does; ``reference``: regref's ``numpy_ref``.
-KINDS = ("api", "composition", "reference")
+#: order does; ``reference``: regref's ``numpy_ref``; ``recipe``: a migration recipe (:mod:`.recipe`), measured
+#: against the behaviour it reproduces.
+KINDS = ("api", "composition", "reference", "recipe")
 
 
 @dataclasses.dataclass(frozen=True)

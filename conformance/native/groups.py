@@ -8,10 +8,10 @@ their members were measured, each with the smallest input that tells it from the
 element of its own output there. Within a group, members with identical bits are joined by ``=`` (their
 ``digest``), members whose bits differ within the convention by ``·``.
 
-A row holds implementations of every kind (:data:`.finding.KINDS`). The headline counts only the
-frameworks' own APIs; :func:`placements` says which group each other kind of implementation joined — a
-user-built composition now, a migration recipe (an implementation measured against the group it means to
-join) when one is added the same way.
+A row holds implementations of the kinds ``api``, ``composition`` and ``reference`` (:data:`.finding.KINDS`).
+The headline counts only the frameworks' own APIs; :func:`placements` says which group a user-built
+composition joined. Migration recipes are measured against their own targets (:mod:`.recipe`) and are
+listed apart, each with the rows it answers.
 """
 
 from __future__ import annotations
@@ -100,10 +100,11 @@ def _group_key(f: Finding) -> str:
 
 
 def rows(findings: Iterable[Finding]) -> list[Row]:
-    """Every behaviour's row, in the order the behaviours were first measured."""
+    """Every behaviour's row, in the order the behaviours were first measured (recipes are not behaviours: each is
+    measured against its own target, :mod:`.recipe`)."""
     by_row: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
-        if f.topic:
+        if f.topic and f.kind != "recipe":
             by_row.setdefault((f.topic, f.behaviour), []).append(f)
     return [_row(topic, behaviour, members) for (topic, behaviour), members in by_row.items()]
 

@@ -1,5 +1,5 @@
 """The framework report in Markdown and JSON: who agrees with whom first (the headline, then every behaviour by
-topic), compositions and key derivation in sections of their own, the conventions C1–C13 against the
+topic), compositions, migration recipes and key derivation in sections of their own, the conventions C1–C13 against the
 measurements, then every finding per framework. The README's headline and conventions tables are
 :func:`headline_markdown` (without the separating inputs) and :func:`conventions_markdown` of the checked-in
 report, verbatim.
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from .behaviours import CONVENTIONS
 from .finding import Finding
 from .groups import Group, Row, convention_cells, names, placements, rows
+from .recipes_doc import all_recipes
 
 __all__ = ["conventions_markdown", "headline_markdown", "to_json", "to_markdown"]
 
@@ -74,6 +75,7 @@ def _spread(g: Group) -> str:
 
 def to_markdown(findings: list[Finding], versions: dict[str, str], command: str) -> str:
     table = rows(findings)
+    recipes = {r.api: r for r in all_recipes()}
     lines = [
         "# What the frameworks' own regularizers do: who agrees with whom",
         "",
@@ -101,6 +103,29 @@ def to_markdown(findings: list[Finding], versions: dict[str, str], command: str)
         (
             (f"{m.framework} `{_cell(m.api)}`", _cell(r.title), _cell(g.observed), _cell(_others(r, g, m)))
             for r, m, g in placements(table, "composition")
+        ),
+    )
+    lines += ["", "## Recipes: how to match, measured", ""]
+    lines += [
+        "Each recipe (`conformance/native/recipes_*.py`, shown with its code in [recipes.md](recipes.md)) run "
+        "against its target; *answers* names the rows above whose difference it bridges.",
+        "",
+    ]
+    lines += _table(
+        ("recipe", "framework", "reproduces", "answers", "verdict", "measured", "error"),
+        (
+            (
+                f"[{_cell(f.behaviour)}](recipes.md#{f.api.removeprefix('recipe ')})",
+                f.framework,
+                _cell(r.target) if r else "",
+                _cell(", ".join(r.addresses)) if r else "",
+                f.verdict,
+                _cell(f.observed),
+                _cell(f.error),
+            )
+            for f in findings
+            if f.kind == "recipe"
+            for r in [recipes.get(f.api)]
         ),
     )
     lines += ["", "## Keys and masks: reproducing a mask", ""]

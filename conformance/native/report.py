@@ -8,8 +8,9 @@ failures), 1 when a probe raised, 2 for bad arguments. Options:
   own reference is always measured, since the agreement groups are anchored on it.
 - ``--format table|json|markdown`` — what is printed (default ``table``: the headline, folded to the
   terminal's width); ``--output PATH`` writes that rendering to PATH instead of printing it.
-- ``--output-dir DIR`` — also write ``framework-report.md`` and ``framework-report.json`` into DIR. Without
-  it nothing is written anywhere: the command prints and leaves the current directory as it was.
+- ``--output-dir DIR`` — also write ``framework-report.md``, ``framework-report.json`` and ``recipes.md`` (the
+  migration recipes with what this run measured, :mod:`.recipes_doc`) into DIR. Without it nothing is written
+  anywhere: the command prints and leaves the current directory as it was.
 
 ``regref check``'s ``--backend`` and ``--profile`` choose backends and example counts for the conformance
 suite; the native report measures frameworks, not backends, so it rejects them (exit 2, saying so) rather
@@ -26,6 +27,7 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from . import recipes_doc
 from .finding import ERROR, Finding
 from .render import to_json, to_markdown
 from .runner import FRAMEWORKS, collect
@@ -55,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS), help=f"comma-separated: {', '.join(FRAMEWORKS)}")
     parser.add_argument("--format", choices=["table", "json", "markdown"], default="table", help="what to print")
     parser.add_argument("--output", type=Path, help="write the --format rendering here instead of printing it")
-    parser.add_argument("--output-dir", type=Path, help="also write framework-report.md and .json here")
+    parser.add_argument("--output-dir", type=Path, help="also write framework-report.md, .json and recipes.md here")
     for name in _SUITE_ONLY:  # regref check's options: parsed so that they can be rejected by name
         parser.add_argument(f"--{name}", action="append", default=[], help=argparse.SUPPRESS)
     return parser
@@ -100,6 +102,7 @@ def main(argv: list[str] | argparse.Namespace | None = None) -> int:
         args.output_dir.mkdir(parents=True, exist_ok=True)
         (args.output_dir / "framework-report.md").write_text(to_markdown(findings, recorded, COMMAND), "utf-8")
         (args.output_dir / "framework-report.json").write_text(to_json(findings, recorded, COMMAND), "utf-8")
+        (args.output_dir / "recipes.md").write_text(recipes_doc.to_markdown(findings, recorded, COMMAND), "utf-8")
     text = _render(findings, recorded, args, elapsed)
     if args.output is not None:
         args.output.write_text(text, encoding="utf-8")

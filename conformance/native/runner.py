@@ -33,6 +33,7 @@ from . import (
     probes_survivors,
 )
 from .finding import ERROR, NOT_APPLICABLE, NOT_INSTALLED, Finding
+from .recipe import Recipes
 
 __all__ = ["FRAMEWORKS", "TOPICS", "Framework", "collect", "run_adapter", "run_framework"]
 
@@ -49,7 +50,13 @@ class Framework:
     env: tuple[tuple[str, str], ...] = ()
 
 
-_KERAS = ("keras_optim:optimizers", "keras_optim:l2", "keras_dropout:layer", "keras_dropout:function")
+_KERAS = (
+    "keras_optim:optimizers",
+    "keras_optim:l2",
+    "keras_dropout:layer",
+    "keras_dropout:function",
+    "recipes_keras:RECIPES",
+)
 _TORCH_OPTIM = tuple(f"torch_optim:{v}" for v in ("single_tensor", "foreach", "fused"))
 FRAMEWORKS: dict[str, Framework] = {
     f.name: f
@@ -60,15 +67,24 @@ FRAMEWORKS: dict[str, Framework] = {
             _TORCH_OPTIM
             + tuple(f"torch_optim:adam_decoupled_{v}" for v in ("single_tensor", "foreach", "fused"))
             + ("torch_optim:flagged_single_tensor", "torch_optim:flagged_foreach")
-            + tuple(f"torch_dropout:{v}" for v in ("functional", "module", "channels")),
+            + tuple(f"torch_dropout:{v}" for v in ("functional", "module", "channels"))
+            + ("recipes_torch:RECIPES",),
         ),
-        Framework("optax", ("jax", "optax"), ("optax_optim:before", "optax_optim:after", "optax_optim:alias")),
-        Framework("flax", ("jax", "flax"), ("flax_dropout:linen", "flax_dropout:nnx_dropout")),
+        Framework(
+            "optax",
+            ("jax", "optax"),
+            ("optax_optim:before", "optax_optim:after", "optax_optim:alias", "recipes_optax:RECIPES"),
+        ),
+        Framework("flax", ("jax", "flax"), ("flax_dropout:linen", "flax_dropout:nnx_dropout", "recipes_flax:RECIPES")),
         Framework("keras[jax]", ("keras", "jax"), _KERAS, (("KERAS_BACKEND", "jax"),)),
         Framework(
             "keras[torch]", ("keras", "torch"), (*_KERAS, "keras_dropout:unseeded_layer"), (("KERAS_BACKEND", "torch"),)
         ),
-        Framework("equinox", ("jax", "equinox"), ("equinox_dropout:dropout_layer", "equinox_dropout:jitted")),
+        Framework(
+            "equinox",
+            ("jax", "equinox"),
+            ("equinox_dropout:dropout_layer", "equinox_dropout:jitted", "recipes_equinox:RECIPES"),
+        ),
         Framework("regref", ("numpy",), ("loopback:optim", "loopback:l2", "loopback:dropout")),
     )
 }
@@ -99,7 +115,12 @@ def _probes(adapter: Any) -> Iterable[tuple[str, str, str, Callable[[Any], Findi
 
 
 def run_adapter(framework: str, adapter: Any) -> list[Finding]:
-    """Every probe on one adapter. Frameworks' own warnings are not findings (a probe that cares records them)."""
+    """Every probe on one adapter (every recipe of a :class:`.recipe.Recipes`). Frameworks' own warnings are not
+    findings (a probe that cares records them)."""
+    if isinstance(adapter, Recipes):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return adapter.findings(framework)
     out = []
     kind = getattr(adapter, "KIND", "api")
     for topic, api, behaviour, probe in _probes(adapter):
