@@ -243,8 +243,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
     return report
 
 
-def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
-    if report.skipped and any(name == "regref_deviation" for name, _ in report.user_properties):
+def pytest_report_teststatus(report: pytest.TestReport | pytest.CollectReport) -> tuple[str, str, str] | None:
+    # a module skipped while collected (pytest.importorskip) is a CollectReport, which has no user_properties
+    if report.skipped and any(name == "regref_deviation" for name, _ in getattr(report, "user_properties", ())):
         return "deviation", "D", "DEVIATION"
     return None
 
