@@ -11,12 +11,10 @@ tests/test_native_recipes.py holds every recipe to that, this file to how exactl
 
 from __future__ import annotations
 
-import platform
-from importlib.metadata import version
-
 import pytest
+from recipe_pins import cells, check_pin
 
-from conformance.native.finding import AGREES, NOT_INSTALLED, Finding
+from conformance.native.finding import Finding
 from conformance.native.recipes_keras import RECIPES
 
 PINNED_FOR = {"keras": "3.15.1", "jax": "0.10.2", "torch": "2.13.0+cpu"}
@@ -32,7 +30,7 @@ keras-torch-sgd-nesterov | keras[*] | nesterov with momentum=0: ValueError; nest
 keras-l2-half | keras[*] | λ/2·Σw², within the tolerance; λ·w, bit for bit
 keras-reference-dropout | keras[*] | numpy_ref.dropout with the key (seed, call): bit for bit; p=-0.5: ValueError; p=1.5: ValueError; p=nan: ValueError; p = 0: a new array
 """
-ROWS = [tuple(part.strip() for part in line.split(" | ")) for line in PINS.strip().splitlines()]
+ROWS = cells(PINS)
 FRAMEWORKS = ("keras[jax]", "keras[torch]")  # what keras[*] stands for
 CELLS = [
     (slug, framework, observed)
@@ -40,17 +38,6 @@ CELLS = [
     for framework in FRAMEWORKS
     if pattern in ("keras[*]", framework)
 ]
-_BY_SLUG = {r.slug: r for r in RECIPES.recipes}
-
-
-def _installed() -> str:
-    def of(name: str) -> str:
-        try:
-            return version(name)
-        except Exception:
-            return "not installed"
-
-    return ", ".join(f"{n} {of(n)}" for n in PINNED_FOR) + f"; python {platform.python_version()}"
 
 
 def test_every_keras_recipe_is_pinned_on_both_backends() -> None:
@@ -59,19 +46,4 @@ def test_every_keras_recipe_is_pinned_on_both_backends() -> None:
 
 @pytest.mark.parametrize("cell", CELLS, ids=[f"{s} · {f}" for s, f, _ in CELLS])
 def test_the_recipe_measures_as_pinned(native_findings: list[Finding], cell: tuple[str, str, str]) -> None:
-    slug, framework, observed = cell
-    recipe = _BY_SLUG[slug]
-    absent = [f for f in native_findings if f.framework == framework and f.verdict == NOT_INSTALLED]
-    if absent:
-        pytest.skip(f"{framework}: {absent[0].observed}")
-    found = [f for f in native_findings if f.framework == framework and f.api == recipe.api]
-    assert found, f"recipe {slug} ({recipe.anchor}): not measured on {framework} (installed: {_installed()})"
-    (f,) = found
-    assert (f.verdict, f.observed) == (AGREES, observed), (
-        f"recipe {slug} ({recipe.anchor}) on {framework}: what it reaches changed.\n"
-        f"  pinned:   agrees: {observed}\n"
-        f"  measured: {f.verdict}: {f.observed}\n"
-        f"  error {f.error or '—'}; evidence {f.evidence[:400] or '—'}\n"
-        f"  pinned for {PINNED_FOR}; installed {_installed()}. If the change is real, update PINS here and the "
-        f"recipe's note, and regenerate the documents: python -m conformance.native --output-dir docs"
-    )
+    check_pin(native_findings, RECIPES, cell, PINNED_FOR)
