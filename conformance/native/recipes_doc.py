@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from .finding import Finding
 from .groups import Row, rows
+from .markdown import cell
+from .markdown import table as markdown_table
 from .recipe import EVERY, STEPS, Recipe, source
 
 __all__ = ["MODULES", "all_recipes", "recipes_for", "to_markdown"]
@@ -49,14 +51,10 @@ _INTRO = (
     "step schedule (the learning rate halved every {every} steps, torch's `StepLR`), and every step's parameters "
     "are compared with the target's, within the conformance suite's tolerance for that many steps "
     "(`conformance/tolerances.py`) or bit for bit where the measured line says so. Dropout and penalty recipes "
-    "are compared bit for bit. `tests/test_native_pins.py` fails, naming the recipe, when a framework release "
-    "changes what a recipe measures; `tests/test_recipes_port_*.py` run the ports below against the target "
-    "framework itself."
+    "are compared bit for bit. `tests/test_native_recipes.py` and `tests/test_recipes_<framework>.py` fail, "
+    "naming the recipe, when a framework release changes what a recipe measures; `tests/test_recipes_port_*.py` "
+    "run the ports below against the target framework itself."
 )
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _link(r: Recipe) -> str:
@@ -73,11 +71,12 @@ def _measured(r: Recipe, findings: list[Finding]) -> str:
 
 
 def _index(table: list[Row], recipes: list[Recipe]) -> list[str]:
-    lines = ["| difference (the report's headline) | recipes |", "| --- | --- |"]
-    for r in (r for r in table if r.headline):
-        matched = recipes_for(r.title, recipes)
-        lines.append(f"| {_cell(r.title)} | {'<br>'.join(_link(x) for x in matched) or '—'} |")
-    return lines
+    body = [
+        (cell(r.title), "<br>".join(_link(x) for x in recipes_for(r.title, recipes)) or "—")
+        for r in table
+        if r.headline
+    ]
+    return markdown_table(("difference (the report's headline)", "recipes"), body)
 
 
 def to_markdown(findings: list[Finding], versions: dict[str, str], command: str) -> str:

@@ -8,11 +8,12 @@ report, verbatim.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 
 from .behaviours import CONVENTIONS
 from .finding import Finding
 from .groups import Group, Row, convention_cells, names, placements, rows
+from .markdown import cell as _cell
+from .markdown import table as _table
 from .recipes_doc import all_recipes
 
 __all__ = ["conventions_markdown", "headline_markdown", "to_json", "to_markdown"]
@@ -30,10 +31,6 @@ _LEGEND = (
 )
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _groups(r: Row) -> str:
     if not r.groups:
         return "not measured here: " + "; ".join(dict.fromkeys(_cell(f.observed) for f in r.unmeasured))
@@ -43,14 +40,6 @@ def _groups(r: Row) -> str:
 def _separations(r: Row) -> str:
     shown = [g for g in r.shown() if g is not r.groups[0] and g.separation[0]]
     return "<br>".join(f"{_cell(g.separation[0])} — {_cell(g.separation[1])}" for g in shown)
-
-
-def _table(head: tuple[str, ...], lines: Iterable[tuple[str, ...]]) -> list[str]:
-    return [
-        f"| {' | '.join(head)} |",
-        f"| {' | '.join('---' for _ in head)} |",
-        *(f"| {' | '.join(c)} |" for c in lines),
-    ]
 
 
 def headline_markdown(findings: list[Finding], separations: bool = True) -> str:
